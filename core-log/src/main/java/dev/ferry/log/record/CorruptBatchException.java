@@ -1,0 +1,21 @@
+package dev.ferry.log.record;
+
+/**
+ * Thrown when a batch's bytes are not a well-formed batch: truncated, a bad magic, a CRC mismatch,
+ * inconsistent header fields or malformed records. Recovery truncates the log at such a batch.
+ *
+ * <p>Thread-safe (immutable).
+ */
+public final class CorruptBatchException extends InvalidBatchException {
+
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates an exception with the given message.
+     *
+     * @param message what is wrong, with {@code name=value} pairs.
+     */
+    public CorruptBatchException(final String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,438 @@
+package dev.ferry.log.record;
+
+import static dev.ferry.log.record.RecordBatchLayout.ATTRIBUTES_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.BASE_OFFSET_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.BASE_SEQUENCE_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.BASE_TIMESTAMP_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.BATCH_LENGTH_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.CRC_COVERAGE_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.CRC_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.CURRENT_MAGIC;
+import static dev.ferry.log.record.RecordBatchLayout.HEADER_SIZE;
+import static dev.ferry.log.record.RecordBatchLayout.LAST_OFFSET_DELTA_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.LEADER_TERM_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.LOG_OVERHEAD;
+import static dev.ferry.log.record.RecordBatchLayout.MAGIC_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.MAX_TIMESTAMP_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.NULL_LENGTH;
+import static dev.ferry.log.record.RecordBatchLayout.PRODUCER_EPOCH_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.PRODUCER_ID_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.RAFT_INDEX_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.RECORDS_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.RECORD_ATTRIBUTES;
+import static dev.ferry.log.record.RecordBatchLayout.RECORD_ATTRIBUTES_LENGTH;
+import static dev.ferry.log.record.RecordBatchLayout.RECORD_COUNT_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.TIMESTAMP_TYPE_MASK;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
+/**
+ * A one-shot writer of one record batch into the space between a buffer's position and limit (heap or
+ * direct). Options are set before the first append; records are appended with their key, value and
+ * header bytes copied straight into the buffer; {@link #build()} writes the header and the CRC once and
+ * returns the batch. After that the builder is closed and every mutating method throws.
+ *
+ * <pre>{@code
+ * RecordBatchBuilder builder = new RecordBatchBuilder(buffer).producerId(7L).producerEpoch((short) 0);
+ * while (builder.hasRoomFor(timestampMs, key, value)) {
+ *     builder.append(timestampMs, key, value);
+ * }
+ * ByteBuffer batch = builder.build();
+ * }</pre>
+ *
+ * <p>The base timestamp is the first record's timestamp. Appending allocates nothing per record beyond
+ * the caller's own arguments (pass {@link #NO_HEADERS} rather than an empty varargs list on hot paths);
+ * header keys are encoded to UTF-8 in place. The caller's buffer position and limit are never changed.
+ * Only {@link CompressionType#NONE} is implemented.
+ *
+ * <p>Not thread-safe.
+ */
+public final class RecordBatchBuilder {
+
+    /** A shared empty header array, so that appending without headers allocates nothing. */
+    public static final Header[] NO_HEADERS = new Header[0];
+
+    private final ByteBuffer buffer;
+    private final int start;
+    private final int limit;
+
+    private CompressionType compression = CompressionType.NONE;
+    private TimestampType timestampType = TimestampType.CREATE_TIME;
+    private long producerId = RecordBatchLayout.NO_PRODUCER_ID;
+    private short producerEpoch = RecordBatchLayout.NO_PRODUCER_EPOCH;
+    private int baseSequence = RecordBatchLayout.NO_SEQUENCE;
+    private long baseOffset;
+    private long leaderTerm = RecordBatchLayout.NO_TERM;
+    private long raftIndex = RecordBatchLayout.NO_RAFT_INDEX;
+
+    private int writePosition;
+    private int recordCount;
+    private long baseTimestamp;
+    private long maxTimestamp;
+    private boolean built;
+
+    /**
+     * Creates a builder that writes a batch at {@code buffer.position()}, using at most the bytes up to
+     * {@code buffer.limit()}.
+     *
+     * @param buffer the target; its position and limit are not changed.
+     * @throws IllegalArgumentException if the buffer is read-only or has room for less than a batch header.
+     */
+    public RecordBatchBuilder(final ByteBuffer buffer) {
+        if (buffer.isReadOnly()) {
+            throw new IllegalArgumentException("buffer is read-only");
+        }
+        if (buffer.remaining() < HEADER_SIZE) {
+            throw new IllegalArgumentException("buffer too small for a batch: remaining=" + buffer.remaining()
+                + ", headerSize=" + HEADER_SIZE);
+        }
+        // A private big-endian view: the format is big-endian whatever the caller's order, and absolute
+        // writes through it leave the caller's position and limit alone.
+        this.buffer = buffer.duplicate().order(ByteOrder.BIG_ENDIAN);
+        this.start = buffer.position();
+        this.limit = buffer.limit();
+        this.writePosition = start + RECORDS_OFFSET;
+    }
+
+    /**
+     * Sets the compression codec. Only {@link CompressionType#NONE} is implemented.
+     *
+     * @param compression the codec.
+     * @return this builder.
+     * @throws UnsupportedOperationException for any codec but NONE.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder compression(final CompressionType compression) {
+        ensureConfigurable();
+        if (compression != CompressionType.NONE) {
+            throw new UnsupportedOperationException("compression not implemented yet: compression=" + compression);
+        }
+        this.compression = compression;
+        return this;
+    }
+
+    /**
+     * Sets the timestamp type attribute bit. Record timestamps are written as given either way.
+     *
+     * @param timestampType the timestamp type.
+     * @return this builder.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder timestampType(final TimestampType timestampType) {
+        ensureConfigurable();
+        this.timestampType = timestampType;
+        return this;
+    }
+
+    /**
+     * Sets the idempotent producer's id (default {@link RecordBatchLayout#NO_PRODUCER_ID}).
+     *
+     * @param producerId the producer id.
+     * @return this builder.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder producerId(final long producerId) {
+        ensureConfigurable();
+        this.producerId = producerId;
+        return this;
+    }
+
+    /**
+     * Sets the idempotent producer's epoch (default {@link RecordBatchLayout#NO_PRODUCER_EPOCH}).
+     *
+     * @param producerEpoch the producer epoch.
+     * @return this builder.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder producerEpoch(final short producerEpoch) {
+        ensureConfigurable();
+        this.producerEpoch = producerEpoch;
+        return this;
+    }
+
+    /**
+     * Sets the first record's producer sequence number (default {@link RecordBatchLayout#NO_SEQUENCE}).
+     *
+     * @param baseSequence the base sequence.
+     * @return this builder.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder baseSequence(final int baseSequence) {
+        ensureConfigurable();
+        this.baseSequence = baseSequence;
+        return this;
+    }
+
+    /**
+     * Sets the base offset (default 0). The log normally stamps it later with {@link RecordBatch#baseOffset(long)}.
+     *
+     * @param baseOffset the first record's offset.
+     * @return this builder.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder baseOffset(final long baseOffset) {
+        ensureConfigurable();
+        this.baseOffset = baseOffset;
+        return this;
+    }
+
+    /**
+     * Sets the leader term (default {@link RecordBatchLayout#NO_TERM}).
+     *
+     * @param leaderTerm the Raft term.
+     * @return this builder.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder leaderTerm(final long leaderTerm) {
+        ensureConfigurable();
+        this.leaderTerm = leaderTerm;
+        return this;
+    }
+
+    /**
+     * Sets the Raft index (default {@link RecordBatchLayout#NO_RAFT_INDEX}).
+     *
+     * @param raftIndex the Raft log index.
+     * @return this builder.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder raftIndex(final long raftIndex) {
+        ensureConfigurable();
+        this.raftIndex = raftIndex;
+        return this;
+    }
+
+    /**
+     * Tells whether a record without headers fits in the remaining space.
+     *
+     * @param timestampMs the record's timestamp.
+     * @param key the key, or null.
+     * @param value the value, or null.
+     * @return true if {@link #append(long, byte[], byte[])} with these arguments would succeed.
+     */
+    public boolean hasRoomFor(final long timestampMs, final byte[] key, final byte[] value) {
+        return hasRoomFor(timestampMs, key, value, NO_HEADERS);
+    }
+
+    /**
+     * Tells whether a record fits in the remaining space.
+     *
+     * @param timestampMs the record's timestamp.
+     * @param key the key, or null.
+     * @param value the value, or null.
+     * @param headers the headers (null means none).
+     * @return true if {@link #append(long, byte[], byte[], Header...)} with these arguments would succeed.
+     */
+    public boolean hasRoomFor(final long timestampMs, final byte[] key, final byte[] value, final Header... headers) {
+        return !built && recordSize(timestampMs, length(key), length(value), headers) <= limit - writePosition;
+    }
+
+    /**
+     * Tells whether a record fits in the remaining space.
+     *
+     * @param timestampMs the record's timestamp.
+     * @param key the key's remaining bytes, or null.
+     * @param value the value's remaining bytes, or null.
+     * @param headers the headers (null means none).
+     * @return true if {@link #append(long, ByteBuffer, ByteBuffer, Header...)} with these arguments would succeed.
+     */
+    public boolean hasRoomFor(final long timestampMs, final ByteBuffer key, final ByteBuffer value,
+                              final Header... headers) {
+        return !built && recordSize(timestampMs, length(key), length(value), headers) <= limit - writePosition;
+    }
+
+    /**
+     * Appends a record without headers.
+     *
+     * @param timestampMs the record's timestamp.
+     * @param key the key, or null for a null key.
+     * @param value the value, or null for a null value.
+     * @throws IllegalStateException if the record does not fit or the batch was built.
+     */
+    public void append(final long timestampMs, final byte[] key, final byte[] value) {
+        append(timestampMs, key, value, NO_HEADERS);
+    }
+
+    /**
+     * Appends a record.
+     *
+     * @param timestampMs the record's timestamp.
+     * @param key the key, or null for a null key.
+     * @param value the value, or null for a null value.
+     * @param headers the headers (null means none); keys are written as UTF-8.
+     * @throws IllegalStateException if the record does not fit or the batch was built.
+     * @throws NullPointerException if a header is null.
+     */
+    public void append(final long timestampMs, final byte[] key, final byte[] value, final Header... headers) {
+        appendRecord(timestampMs, key, null, length(key), value, null, length(value), headers);
+    }
+
+    /**
+     * Appends a record, copying the key's and value's bytes between position and limit; their positions
+     * are not changed.
+     *
+     * @param timestampMs the record's timestamp.
+     * @param key the key, or null for a null key.
+     * @param value the value, or null for a null value.
+     * @param headers the headers (null means none); keys are written as UTF-8.
+     * @throws IllegalStateException if the record does not fit or the batch was built.
+     * @throws NullPointerException if a header is null.
+     */
+    public void append(final long timestampMs, final ByteBuffer key, final ByteBuffer value,
+                       final Header... headers) {
+        appendRecord(timestampMs, null, key, length(key), null, value, length(value), headers);
+    }
+
+    private void appendRecord(final long timestampMs, final byte[] keyArray, final ByteBuffer keyBuffer,
+                              final int keyLength, final byte[] valueArray, final ByteBuffer valueBuffer,
+                              final int valueLength, final Header[] headers) {
+        ensureOpen();
+        final long bodySize = bodySize(timestampMs, keyLength, valueLength, headers);
+        final long recordSize = ByteUtils.sizeOfVarint((int) Math.min(bodySize, Integer.MAX_VALUE)) + bodySize;
+        if (recordSize > limit - writePosition) {
+            throw new IllegalStateException("no room for record: recordSize=" + recordSize + ", remaining="
+                + (limit - writePosition) + ", recordCount=" + recordCount);
+        }
+        if (recordCount == 0) {
+            baseTimestamp = timestampMs;
+            maxTimestamp = timestampMs;
+        } else {
+            maxTimestamp = Math.max(maxTimestamp, timestampMs);
+        }
+        final ByteBuffer buffer = this.buffer;
+        int pos = writePosition;
+        pos += ByteUtils.writeVarint((int) bodySize, buffer, pos);
+        buffer.put(pos, RECORD_ATTRIBUTES);
+        pos += RECORD_ATTRIBUTES_LENGTH;
+        pos += ByteUtils.writeVarlong(timestampMs - baseTimestamp, buffer, pos);
+        pos += ByteUtils.writeVarint(recordCount, buffer, pos);
+        pos += ByteUtils.writeVarint(keyLength, buffer, pos);
+        pos = writeBytes(pos, keyArray, keyBuffer, keyLength);
+        pos += ByteUtils.writeVarint(valueLength, buffer, pos);
+        pos = writeBytes(pos, valueArray, valueBuffer, valueLength);
+        final int headerCount = headers == null ? 0 : headers.length;
+        pos += ByteUtils.writeVarint(headerCount, buffer, pos);
+        for (int i = 0; i < headerCount; i++) {
+            final Header header = headers[i];
+            final String headerKey = header.key();
+            pos += ByteUtils.writeVarint(ByteUtils.utf8Length(headerKey), buffer, pos);
+            pos += ByteUtils.writeUtf8(headerKey, buffer, pos);
+            final byte[] headerValue = header.value();
+            pos += ByteUtils.writeVarint(length(headerValue), buffer, pos);
+            pos = writeBytes(pos, headerValue, null, length(headerValue));
+        }
+        writePosition = pos;
+        recordCount++;
+    }
+
+    private int writeBytes(final int pos, final byte[] array, final ByteBuffer source, final int length) {
+        if (array != null) {
+            buffer.put(pos, array);
+        } else if (source != null) {
+            buffer.put(pos, source, source.position(), length);
+        }
+        return pos + Math.max(length, 0);
+    }
+
+    private long recordSize(final long timestampMs, final int keyLength, final int valueLength,
+                            final Header[] headers) {
+        final long bodySize = bodySize(timestampMs, keyLength, valueLength, headers);
+        return ByteUtils.sizeOfVarint((int) Math.min(bodySize, Integer.MAX_VALUE)) + bodySize;
+    }
+
+    private long bodySize(final long timestampMs, final int keyLength, final int valueLength,
+                          final Header[] headers) {
+        final long timestampDelta = recordCount == 0 ? 0 : timestampMs - baseTimestamp;
+        long size = RECORD_ATTRIBUTES_LENGTH
+            + ByteUtils.sizeOfVarlong(timestampDelta)
+            + ByteUtils.sizeOfVarint(recordCount)
+            + ByteUtils.sizeOfVarint(keyLength) + Math.max(keyLength, 0)
+            + ByteUtils.sizeOfVarint(valueLength) + Math.max(valueLength, 0);
+        final int headerCount = headers == null ? 0 : headers.length;
+        size += ByteUtils.sizeOfVarint(headerCount);
+        for (int i = 0; i < headerCount; i++) {
+            final int headerKeyLength = ByteUtils.utf8Length(headers[i].key());
+            final int headerValueLength = length(headers[i].value());
+            size += ByteUtils.sizeOfVarint(headerKeyLength) + headerKeyLength
+                + ByteUtils.sizeOfVarint(headerValueLength) + Math.max(headerValueLength, 0);
+        }
+        return size;
+    }
+
+    private static int length(final byte[] bytes) {
+        return bytes == null ? NULL_LENGTH : bytes.length;
+    }
+
+    private static int length(final ByteBuffer bytes) {
+        return bytes == null ? NULL_LENGTH : bytes.remaining();
+    }
+
+    /**
+     * Returns the number of records appended so far.
+     *
+     * @return the record count.
+     */
+    public int recordCount() {
+        return recordCount;
+    }
+
+    /**
+     * Returns the size the batch would have if built now. Exact for uncompressed batches.
+     *
+     * @return the batch size in bytes, header included.
+     */
+    public int estimatedSizeInBytes() {
+        return writePosition - start;
+    }
+
+    /**
+     * Writes the batch header (base timestamp = first record's timestamp, max timestamp, last offset delta,
+     * record count, CRC) and closes the builder.
+     *
+     * @return a view of the batch with position 0 and limit = the batch size, sharing the target's bytes.
+     * @throws IllegalStateException if no record was appended or the batch was already built.
+     */
+    public ByteBuffer build() {
+        ensureOpen();
+        if (recordCount == 0) {
+            throw new IllegalStateException("cannot build an empty batch: recordCount=0");
+        }
+        final ByteBuffer buffer = this.buffer;
+        final int size = writePosition - start;
+        final int timestampTypeBit = timestampType == TimestampType.LOG_APPEND_TIME ? TIMESTAMP_TYPE_MASK : 0;
+        final int attributes = compression.id() | timestampTypeBit;
+        buffer.putLong(start + BASE_OFFSET_OFFSET, baseOffset);
+        buffer.putInt(start + BATCH_LENGTH_OFFSET, size - LOG_OVERHEAD);
+        buffer.putLong(start + LEADER_TERM_OFFSET, leaderTerm);
+        buffer.putLong(start + RAFT_INDEX_OFFSET, raftIndex);
+        buffer.put(start + MAGIC_OFFSET, CURRENT_MAGIC);
+        buffer.putShort(start + ATTRIBUTES_OFFSET, (short) attributes);
+        buffer.putInt(start + LAST_OFFSET_DELTA_OFFSET, recordCount - 1);
+        buffer.putLong(start + BASE_TIMESTAMP_OFFSET, baseTimestamp);
+        buffer.putLong(start + MAX_TIMESTAMP_OFFSET, maxTimestamp);
+        buffer.putLong(start + PRODUCER_ID_OFFSET, producerId);
+        buffer.putShort(start + PRODUCER_EPOCH_OFFSET, producerEpoch);
+        buffer.putInt(start + BASE_SEQUENCE_OFFSET, baseSequence);
+        buffer.putInt(start + RECORD_COUNT_OFFSET, recordCount);
+        final int crc = RecordBatch.crc32c(new CRC32C(), buffer, start + CRC_COVERAGE_OFFSET, start + size);
+        buffer.putInt(start + CRC_OFFSET, crc);
+        built = true;
+        return buffer.slice(start, size);
+    }
+
+    private void ensureOpen() {
+        if (built) {
+            throw new IllegalStateException("batch already built: recordCount=" + recordCount);
+        }
+    }
+
+    private void ensureConfigurable() {
+        ensureOpen();
+        if (recordCount > 0) {
+            throw new IllegalStateException("options must be set before the first append: recordCount="
+                + recordCount);
+        }
+    }
+}
