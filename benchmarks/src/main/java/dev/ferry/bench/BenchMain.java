@@ -1,11 +1,35 @@
 package dev.ferry.bench;
 
-/** Entry point of the benchmarks jar; dispatches to a perf tool by name. */
+import java.util.Arrays;
+
+/**
+ * Entry point of {@code ferry-benchmarks.jar}: dispatches to a tool by name.
+ *
+ * <p>Not thread-safe (a main).
+ */
 public final class BenchMain {
     private BenchMain() {
     }
 
+    /**
+     * @param args the tool's name, then its arguments
+     * @throws Exception when the tool fails
+     */
     public static void main(final String[] args) throws Exception {
-        System.out.println("usage: java -jar ferry-benchmarks.jar demo|log-perf");
+        final String tool = args.length == 0 ? "" : args[0];
+        final String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+        switch (tool) {
+            case "demo":
+                LogDemo.main(rest);
+                break;
+            case "log-perf":
+                LogPerf.main(rest);
+                break;
+            default:
+                System.err.println("usage: java -jar ferry-benchmarks.jar demo|log-perf [options]\n"
+                    + "  demo       append and read back a million records through a partition log\n"
+                    + "  log-perf   append throughput vs dd, and zero-copy read throughput to a socket");
+                System.exit(tool.isEmpty() || "help".equals(tool) ? 0 : 2);
+        }
     }
 }

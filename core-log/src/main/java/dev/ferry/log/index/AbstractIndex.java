@@ -265,12 +265,31 @@ public abstract class AbstractIndex implements Closeable {
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             // Shrinking cuts only bytes past the published entries, which no reader looks at, so the old mapping
             // can stay published until the new one replaces it.
-            raf.setLength(newLengthBytes);
+            if (newLengthBytes > raf.length()) {
+                allocateZeros(raf.getChannel(), raf.length(), newLengthBytes);
+            } else {
+                raf.setLength(newLengthBytes);
+            }
             mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, newLengthBytes);
         }
         lengthBytes = newLengthBytes;
         maxEntries = newLengthBytes / entrySize;
         return true;
+    }
+
+    /**
+     * Grows a file by writing zeros rather than by {@code setLength}: a sparse file would allocate its blocks
+     * only when the mapping is first written, and on a full disk that write kills the JVM with SIGBUS instead
+     * of failing here with an IOException the log can handle.
+     */
+    private static void allocateZeros(final FileChannel channel, final long from, final long to) throws IOException {
+        final ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(1, to - from)));
+        long pos = from;
+        while (pos < to) {
+            zeros.clear();
+            zeros.limit((int) Math.min(zeros.capacity(), to - pos));
+            pos += channel.write(zeros, pos);
+        }
     }
 
     /**
