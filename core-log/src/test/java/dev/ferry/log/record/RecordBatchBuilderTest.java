@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.log.record.TestBatches.TestRecord;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -178,5 +179,27 @@ class RecordBatchBuilderTest {
         assertThat(batch.baseTimestamp()).isEqualTo(Long.MIN_VALUE);
         assertThat(batch.maxTimestamp()).isEqualTo(Long.MAX_VALUE);
         TestBatches.assertRecords(batch, records);
+    }
+
+    @Test
+    void shouldNotAllocatePerAppendedRecord() {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        final long threadId = Thread.currentThread().getId();
+        final byte[] key = TestBatches.utf8("key");
+        final ByteBuffer value = ByteBuffer.allocateDirect(100);
+        final Header[] headers = {new Header("trace-\u00e9", new byte[] {1})};
+        final ByteBuffer target = ByteBuffer.allocateDirect(1 << 20);
+        for (int round = 0; round < 4; round++) {
+            final RecordBatchBuilder builder = new RecordBatchBuilder(target);
+            final long before = threads.getThreadAllocatedBytes(threadId);
+            for (int i = 0; i < 2_000; i++) {
+                builder.append(1_000L + i, key, key);
+                builder.append(1_000L + i, null, value, headers);
+            }
+            final long allocated = threads.getThreadAllocatedBytes(threadId) - before;
+            assertThat(allocated).as("bytes allocated for 4,000 appends").isLessThan(4096);
+            new RecordBatch().wrap(builder.build(), 0).ensureValid(1 << 20);
+        }
     }
 }
