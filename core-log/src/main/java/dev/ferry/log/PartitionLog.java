@@ -575,7 +575,12 @@ public final class PartitionLog implements Closeable {
         }
         final boolean wasOnline = !offline;
         if (wasOnline) {
-            flush(logEndOffset);
+            // Not flush(): it takes the flush lock before this one, and appends are already held off here.
+            final Long from = segments.floorKey(recoveryPoint);
+            for (final LogSegment s : from == null ? segments.values() : segments.tailMap(from).values()) {
+                s.flush();
+            }
+            recoveryPoint = logEndOffset;
             checkpoint();
         }
         closed = true;

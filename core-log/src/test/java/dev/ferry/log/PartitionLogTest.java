@@ -273,7 +273,8 @@ class PartitionLogTest {
         assertThat(log.recoveryPoint()).isEqualTo(200);
         assertThat(Files.exists(log.dir().resolve(".clean-shutdown"))).isFalse();
         assertThat(readAll(log, 0)).isEqualTo(range(0, 200));
-        assertThat(log.offsetForTimestamp(T0 + 15)).isEqualTo(150);
+        // Batch i holds timestamps T0 + i .. T0 + i + 9, so T0 + 15 is first reached by the last record of batch 6.
+        assertThat(log.offsetForTimestamp(T0 + 15)).isEqualTo(69);
         assertThat(log.append(batch(1, 10, T0)).firstOffset()).isEqualTo(200);
     }
 
