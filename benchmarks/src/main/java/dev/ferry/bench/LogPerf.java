@@ -44,6 +44,7 @@ final class LogPerf {
         final long totalBytes = options.bytes("bytes", 2L << 30);
         final int recordBytes = (int) options.bytes("record-size", 1024);
         final int batchBytes = (int) options.bytes("batch-size", 64 << 10);
+        final int readBytes = (int) options.bytes("read-size", 1 << 20);
         final Path base = Path.of(options.string("dir", "benchmarks/target/log-perf"));
         Files.createDirectories(base);
         final Path dir = Files.createTempDirectory(base, "run-");
@@ -56,15 +57,15 @@ final class LogPerf {
             try (PartitionLog log = PartitionLog.open(dir.resolve("perf-0"), LogConfig.DEFAULTS, Time.SYSTEM,
                 scheduler)) {
                 final double appendMbs = append(log, totalBytes, recordBytes, batchBytes);
-                final double readMbs = readToSocket(log);
+                final double readMbs = readToSocket(log, readBytes);
                 System.out.println();
                 System.out.println("| measure | MB/s | ratio |");
                 System.out.println("|---|---|---|");
                 System.out.printf("| dd bs=1M to page cache (baseline) | %.0f | 1.00 |%n", ddMbs);
                 System.out.printf("| PartitionLog.append, %d B records in %d KiB batches | %.0f | %.2f x dd |%n",
                     recordBytes, batchBytes >> 10, appendMbs, appendMbs / ddMbs);
-                System.out.printf("| zero-copy read (transferTo) to a 127.0.0.1 socket | %.0f | %.2f GB/s |%n",
-                    readMbs, readMbs / 1000);
+                System.out.printf("| zero-copy read (transferTo), %d KiB slices, to 127.0.0.1 | %.0f | %.2f GB/s |%n",
+                    readBytes >> 10, readMbs, readMbs / 1000);
             } finally {
                 scheduler.shutdownNow();
             }
@@ -75,7 +76,13 @@ final class LogPerf {
         }
     }
 
+    /** Writes back dirty pages left by earlier phases, so each phase starts from the same page-cache state. */
+    private static void sync() throws IOException, InterruptedException {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
+    }
+
     private static double dd(final Path dir, final long totalBytes) throws IOException, InterruptedException {
+        sync();
         final Path target = dir.resolve("dd.bin");
         final long count = Math.max(1, totalBytes >> 20);
         final ProcessBuilder pb = new ProcessBuilder("dd", "if=/dev/zero", "of=" + target, "bs=1M",
@@ -88,6 +95,7 @@ final class LogPerf {
         }
         final double sec = (System.nanoTime() - start) / 1e9;
         Files.delete(target);
+        sync();
         final double mbs = count * (double) (1 << 20) / 1e6 / sec;
         System.out.printf("dd: %s in %.2f s = %.0f MB/s   (dd says: %s)%n", human(count << 20), sec, mbs,
             out.substring(out.lastIndexOf('\n') + 1));
@@ -124,7 +132,7 @@ final class LogPerf {
         return mbs;
     }
 
-    private static double readToSocket(final PartitionLog log) throws Exception {
+    private static double readToSocket(final PartitionLog log, final int readBytes) throws Exception {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
             final AtomicLong received = new AtomicLong();
@@ -148,7 +156,7 @@ final class LogPerf {
                 long offset = log.logStartOffset();
                 final long end = log.logEndOffset();
                 while (offset < end) {
-                    final LogReadSlice slice = log.read(offset, 1 << 20, end);
+                    final LogReadSlice slice = log.read(offset, readBytes, end);
                     sent += slice.writeTo(out);
                     offset = slice.nextOffset();
                 }
