@@ -338,6 +338,54 @@ class PartitionLogTest {
     }
 
     @Test
+    void shouldNotCopyBatchBytesIntoTheHeapWhenSendingSlices() throws Exception {
+        open(Map.of(LogConfig.SEGMENT_BYTES, 16 << 20));
+        final ByteBuffer batch = batch(60, 1000, T0);
+        while (log.sizeInBytes() < (64 << 20)) {
+            log.append(batch);
+        }
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+             SocketChannel out = SocketChannel.open(server.getLocalAddress());
+             SocketChannel in = server.accept()) {
+            final Thread drain = new Thread(() -> {
+                final ByteBuffer sink = ByteBuffer.allocateDirect(1 << 20);
+                try {
+                    while (in.read(sink.clear()) >= 0) {
+                        assertThat(sink.position()).isNotNegative();
+                    }
+                } catch (final IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            drain.start();
+            sendAll(out);
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            final long sent = sendAll(out);
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            out.shutdownOutput();
+            drain.join(60_000);
+            final double perMb = allocated / (sent / 1e6);
+            System.out.printf("zero-copy read: %d bytes sent, %d bytes allocated on the heap (%.1f per MB)%n",
+                sent, allocated, perMb);
+            // One small slice object per 1 MiB read; a copy of the batches would be a million bytes per MB.
+            assertThat(perMb).isLessThan(1024);
+        }
+    }
+
+    private long sendAll(final SocketChannel out) throws IOException {
+        long next = 0;
+        long sent = 0;
+        while (next < log.logEndOffset()) {
+            final LogReadSlice slice = log.read(next, 1 << 20, log.logEndOffset());
+            sent += slice.writeTo(out);
+            next = slice.nextOffset();
+        }
+        return sent;
+    }
+
+    @Test
     void shouldRejectUnknownOrOutOfRangeConfigNamingTheKey() {
         assertThatThrownBy(() -> LogConfig.from(Map.of("segment.byte", 10)))
             .isInstanceOf(ConfigException.class).hasMessageStartingWith("unknown log config key=segment.byte");

@@ -234,7 +234,7 @@ public final class LogSegment implements Closeable {
         for (int pos = batches.position(); pos < batches.limit(); ) {
             final RecordBatch batch = writerBatch.wrap(batches, pos);
             final int size = batch.sizeInBytes();
-            onBatchAppended(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), filePos);
+            onBatchAppended(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), filePos, size);
             filePos += size;
             pos += size;
             next = batch.nextOffset();
@@ -251,7 +251,7 @@ public final class LogSegment implements Closeable {
     }
 
     private void onBatchAppended(final long batchBase, final long batchLast, final long batchMaxTs,
-                                 final int filePos) {
+                                 final int filePos, final int batchSize) {
         if (rollingBasedTimestamp == NO_TIMESTAMP) {
             rollingBasedTimestamp = batchMaxTs;
         }
@@ -264,7 +264,7 @@ public final class LogSegment implements Closeable {
             timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
             bytesSinceLastIndexEntry = 0;
         }
-        bytesSinceLastIndexEntry += (int) Math.min(Integer.MAX_VALUE, (long) writerBatch.sizeInBytes());
+        bytesSinceLastIndexEntry += batchSize;
     }
 
     private void publish(final long nextOffset, final int size) {
@@ -367,7 +367,7 @@ public final class LogSegment implements Closeable {
             }
             lastTerm = Math.max(lastTerm, batch.leaderTerm());
             lastRaftIndex = Math.max(lastRaftIndex, batch.raftIndex());
-            onBatchAppended(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), pos);
+            onBatchAppended(batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), pos, batch.sizeInBytes());
             next = batch.nextOffset();
             pos += batch.sizeInBytes();
         }
