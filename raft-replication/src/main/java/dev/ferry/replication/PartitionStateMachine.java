@@ -1,0 +1,449 @@
+package dev.ferry.replication;
+
+import dev.ferry.log.LogAppendInfo;
+import dev.ferry.log.LogReadSlice;
+import dev.ferry.log.PartitionLog;
+import dev.ferry.log.record.InvalidBatchException;
+import dev.ferry.log.record.RecordBatch;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Function;
+
+/**
+ * The Ratis state machine of one partition replica: a thin, deterministic adapter over its {@link PartitionLog}.
+ *
+ * <p>The batch bytes stay out of the Raft log (Ratis's state machine data API, as Apache Ozone's
+ * ContainerStateMachine does): the Raft entry carries a {@link PartitionEntryHeader}, the bytes travel beside
+ * it and are written once, into the partition's segments. Phases, on every replica:
+ * <ol>
+ *   <li>{@code startTransaction} (leader only): validates every batch (size, CRC, records) and refuses a bad
+ *       request before it reaches the Raft log.</li>
+ *   <li>{@code write} (in Raft index order, on the log append path): appends the bytes to the partition log,
+ *       stamping the Raft term and index into each batch header; offsets follow from the log prefix, so every
+ *       replica assigns the same ones. An entry whose index is already in the log first cuts that tail.</li>
+ *   <li>{@code flush}: under {@link Durability#FSYNC} forces the log up to the entry; Ratis fsyncs its own entry
+ *       only after this completes, so a durable Raft entry always has durable data.</li>
+ *   <li>{@code truncate} (leader change): drops every batch of Raft index at or above the cut.</li>
+ *   <li>{@code applyTransaction} (committed, in order): advances the {@link HighWatermark}; idempotent on replay
+ *       after a restart, where entries come back without their data.</li>
+ * </ol>
+ *
+ * <p>A storage failure marks the replica unhealthy: it stops acknowledging, refuses snapshots, and never serves
+ * data again until rebuilt. Thread-safety: Ratis calls {@code write}/{@code truncate} from one log thread and
+ * {@code applyTransaction} from one applier thread; the read accessors are lock-free.
+ */
+public final class PartitionStateMachine extends BaseStateMachine {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
+    private static final int MAX_ENTRY_BYTES = Integer.MAX_VALUE;
+
+    private final PartitionId partition;
+    private final String nodeId;
+    private final Durability durability;
+    private final Function<PartitionId, PartitionLog> logOpener;
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    /** End offset after each written but not yet applied Raft index. */
+    private final ConcurrentSkipListMap<Long, Long> endOffsetByIndex = new ConcurrentSkipListMap<>();
+    /** acks=leader futures of requests this leader has started, by call id. */
+    private final ConcurrentHashMap<Long, CompletableFuture<AppendResult>> leaderAppends = new ConcurrentHashMap<>();
+
+    private volatile PartitionLog log;
+    private volatile HighWatermark highWatermark = new HighWatermark(0);
+    private volatile boolean leaderReady;
+    private volatile Throwable unhealthy;
+    private ByteBuffer writeBuffer = ByteBuffer.allocate(0);
+    private long lastWrittenIndex = -1;
+
+    /**
+     * @param partition the partition this replica holds
+     * @param nodeId this node's id, for logs
+     * @param durability when writes are acknowledged
+     * @param logOpener opens the partition's log (called once, at initialize)
+     */
+    public PartitionStateMachine(final PartitionId partition, final String nodeId, final Durability durability,
+                                 final Function<PartitionId, PartitionLog> logOpener) {
+        this.partition = partition;
+        this.nodeId = nodeId;
+        this.durability = durability;
+        this.logOpener = logOpener;
+    }
+
+    @Override
+    public void initialize(final RaftServer server, final RaftGroupId groupId, final RaftStorage raftStorage)
+        throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        log = logOpener.apply(partition);
+        final SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+        long hw = 0;
+        if (snapshot != null) {
+            final Properties checkpoint = readCheckpoint(snapshot.getFile().getPath().toFile());
+            hw = Long.parseLong(checkpoint.getProperty("highWatermark", "0"));
+            setLastAppliedTermIndex(snapshot.getTermIndex());
+        }
+        highWatermark = new HighWatermark(Math.min(hw, log.logEndOffset()));
+        final long[] last = log.lastTermAndRaftIndex();
+        lastWrittenIndex = last == null ? -1 : last[1];
+        LOG.info("partition={} node={} initialized: logEndOffset={} highWatermark={} lastRaftIndex={} snapshot={}",
+            partition, nodeId, log.logEndOffset(), highWatermark.offset(), lastWrittenIndex,
+            snapshot == null ? "none" : snapshot.getTermIndex());
+    }
+
+    /**
+     * Cuts the partition log back to the Raft log's last entry. Ratis opens its log only after
+     * {@link #initialize}, so the host calls this once the server has started: a crash between the data write
+     * and the Raft entry write leaves data the Raft log does not know.
+     *
+     * @param lastRaftIndex the Raft log's last index (or the snapshot's, when the log is empty)
+     */
+    public void reconcileWithRaftLog(final long lastRaftIndex) {
+        if (lastWrittenIndex > lastRaftIndex) {
+            final long end = log.truncateToRaftIndex(lastRaftIndex + 1);
+            LOG.warn("partition={} node={} cut the log back to the Raft log: lastRaftIndex={} logEndOffset={}",
+                partition, nodeId, lastRaftIndex, end);
+            lastWrittenIndex = lastRaftIndex;
+        }
+    }
+
+    // ---- leader: validate and split the request --------------------------------------------------------------
+
+    @Override
+    public TransactionContext startTransaction(final RaftClientRequest request) throws IOException {
+        final ByteString data = request.getMessage().getContent();
+        final TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this)
+            .setClientRequest(request);
+        try {
+            ensureHealthy();
+            final PartitionEntryHeader header = validate(data);
+            trx.setLogData(header.encode()).setStateMachineData(data)
+                .setStateMachineContext(leaderAppends.remove(request.getCallId()));
+            return trx.build();
+        } catch (final RuntimeException e) {
+            final TransactionContext refused = trx.build();
+            refused.setException(e);
+            final CompletableFuture<AppendResult> pending = leaderAppends.remove(request.getCallId());
+            if (pending != null) {
+                pending.completeExceptionally(e);
+            }
+            return refused;
+        }
+    }
+
+    private PartitionEntryHeader validate(final ByteString data) {
+        if (data.isEmpty()) {
+            throw new IllegalArgumentException("empty produce request: partition=" + partition);
+        }
+        final ByteBuffer view = data.asReadOnlyByteBuffer();
+        final int maxBatchBytes = log.config().maxBatchBytes();
+        int batches = 0;
+        int records = 0;
+        // Request threads call this concurrently: one flyweight per request, not per batch.
+        final RecordBatch batch = new RecordBatch();
+        for (int pos = 0; pos < view.limit(); pos += batch.sizeInBytes()) {
+            batch.wrap(view, pos).ensureValid(maxBatchBytes);
+            batches++;
+            records += batch.recordCount();
+        }
+        return new PartitionEntryHeader(batches, records, data.size());
+    }
+
+    /**
+     * Registers the future an acks=leader produce completes when this leader has appended its batches.
+     *
+     * @param callId the Raft client request's call id
+     * @param future completed by {@link #write} with the assigned offsets
+     */
+    void expectLeaderAppend(final long callId, final CompletableFuture<AppendResult> future) {
+        leaderAppends.put(callId, future);
+    }
+
+    // ---- every replica: data written once, into the partition log --------------------------------------------
+
+    @Override
+    public CompletableFuture<?> write(final LogEntryProto entry, final TransactionContext trx) {
+        final long index = entry.getIndex();
+        try {
+            ensureHealthy();
+            final ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+            final PartitionEntryHeader header = PartitionEntryHeader.decode(entry.getStateMachineLogEntry()
+                .getLogData());
+            if (header.dataBytes() != data.size() || data.size() > MAX_ENTRY_BYTES) {
+                throw new IllegalArgumentException("entry data size mismatch: index=" + index + " header="
+                    + header.dataBytes() + " data=" + data.size());
+            }
+            if (index <= lastWrittenIndex) {
+                // Ratis normally truncates first; this makes a re-sent index harmless in any case.
+                log.truncateToRaftIndex(index);
+                endOffsetByIndex.tailMap(index, true).clear();
+            }
+            final ByteBuffer bytes = writable(data);
+            final LogAppendInfo info = log.append(bytes, entry.getTerm(), index);
+            lastWrittenIndex = index;
+            endOffsetByIndex.put(index, info.nextOffset());
+            final Object pending = trx == null ? null : trx.getStateMachineContext();
+            if (pending instanceof CompletableFuture) {
+                @SuppressWarnings("unchecked")
+                final CompletableFuture<AppendResult> acks = (CompletableFuture<AppendResult>) pending;
+                acks.complete(new AppendResult(info.firstOffset(), info.lastOffset(), index));
+            }
+            return CompletableFuture.completedFuture(null);
+        } catch (final RuntimeException e) {
+            return CompletableFuture.failedFuture(markUnhealthy("write of raftIndex=" + index, e));
+        }
+    }
+
+    /**
+     * The log stamps offsets, term and Raft index into the batch headers, so it needs writable bytes; Ratis
+     * hands out an immutable ByteString. One copy into a reused buffer, before the page cache.
+     */
+    private ByteBuffer writable(final ByteString data) {
+        if (writeBuffer.capacity() < data.size()) {
+            writeBuffer = ByteBuffer.allocateDirect(Math.max(data.size(), 2 * writeBuffer.capacity()));
+        }
+        writeBuffer.clear();
+        data.copyTo(writeBuffer);
+        return writeBuffer.flip();
+    }
+
+    @Override
+    public CompletableFuture<Void> flush(final long logIndex) {
+        if (durability == Durability.FSYNC) {
+            try {
+                final var written = endOffsetByIndex.floorEntry(logIndex);
+                log.flush(written == null ? log.logEndOffset() : written.getValue());
+            } catch (final RuntimeException e) {
+                return CompletableFuture.failedFuture(markUnhealthy("flush of raftIndex=" + logIndex, e));
+            }
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> truncate(final long logIndex) {
+        // Ratis passes the first index to remove (not the last to keep, whatever its Javadoc says).
+        try {
+            final long end = log.truncateToRaftIndex(logIndex);
+            endOffsetByIndex.tailMap(logIndex, true).clear();
+            lastWrittenIndex = Math.min(lastWrittenIndex, logIndex - 1);
+            LOG.info("partition={} node={} truncated uncommitted entries from raftIndex={}: logEndOffset={}",
+                partition, nodeId, logIndex, end);
+            return CompletableFuture.completedFuture(null);
+        } catch (final RuntimeException e) {
+            return CompletableFuture.failedFuture(markUnhealthy("truncate from raftIndex=" + logIndex, e));
+        }
+    }
+
+    @Override
+    public CompletableFuture<ByteString> read(final LogEntryProto entry, final TransactionContext trx) {
+        if (trx != null && trx.getStateMachineLogEntry() != null
+            && trx.getStateMachineLogEntry().hasStateMachineEntry()
+            && !trx.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData().isEmpty()) {
+            return CompletableFuture.completedFuture(
+                trx.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData());
+        }
+        try {
+            ensureHealthy();
+            return CompletableFuture.completedFuture(readEntryData(entry.getIndex()));
+        } catch (final IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** A lagging follower needs an entry whose request has completed: read its batches back from the log. */
+    private ByteString readEntryData(final long index) throws IOException {
+        final long from = log.offsetOfRaftIndex(index);
+        final long to = log.offsetOfRaftIndex(index + 1);
+        if (from >= to) {
+            throw new IOException("no data for raftIndex=" + index + " partition=" + partition);
+        }
+        final ByteBuffer out = ByteBuffer.allocate(entrySize(from, to));
+        long next = from;
+        while (next < to) {
+            final LogReadSlice slice = log.read(next, out.remaining(), to);
+            slice.readInto(out);
+            next = slice.nextOffset();
+        }
+        return UnsafeByteOperations.unsafeWrap(out.flip());
+    }
+
+    private int entrySize(final long from, final long to) {
+        long size = 0;
+        long next = from;
+        while (next < to) {
+            final LogReadSlice slice = log.read(next, Integer.MAX_VALUE, to);
+            size += slice.sizeInBytes();
+            next = slice.nextOffset();
+        }
+        return Math.toIntExact(size);
+    }
+
+    // ---- committed: the high watermark ----------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(final TransactionContext trx) {
+        final LogEntryProto entry = trx.getLogEntry();
+        final long index = entry.getIndex();
+        final Long written = endOffsetByIndex.remove(index);
+        // On replay after a restart the entry has no data and the map is empty: the log knows where it ends.
+        final long end = written != null ? written : log.offsetOfRaftIndex(index + 1);
+        final PartitionEntryHeader header = PartitionEntryHeader.decode(entry.getStateMachineLogEntry().getLogData());
+        highWatermark.advanceTo(end);
+        updateLastAppliedTermIndex(entry.getTerm(), index);
+        final ByteBuffer reply = ByteBuffer.allocate(Long.BYTES * 2);
+        reply.putLong(end - header.recordCount()).putLong(end - 1).flip();
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
+    }
+
+    /**
+     * Decodes the reply of {@link #applyTransaction}.
+     *
+     * @param message the reply message
+     * @param raftIndex the entry's index
+     * @return the offsets
+     */
+    static AppendResult decodeReply(final Message message, final long raftIndex) {
+        final ByteBuffer b = message.getContent().asReadOnlyByteBuffer();
+        return new AppendResult(b.getLong(), b.getLong(), raftIndex);
+    }
+
+    // ---- snapshots: a small checkpoint; the partition log is the state --------------------------------------
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        ensureHealthy();
+        final TermIndex applied = getLastAppliedTermIndex();
+        if (applied == null || applied.getIndex() < 0) {
+            return -1;
+        }
+        log.flush(highWatermark.offset());
+        final File file = storage.getSnapshotFile(applied.getTerm(), applied.getIndex());
+        final File tmp = new File(file.getPath() + ".tmp");
+        final String body = "partition=" + partition + "\nappliedTerm=" + applied.getTerm() + "\nappliedIndex="
+            + applied.getIndex() + "\nhighWatermark=" + highWatermark.offset() + "\nlogStartOffset="
+            + log.logStartOffset() + "\n";
+        Files.writeString(tmp.toPath(), body, StandardCharsets.UTF_8);
+        try (var ch = java.nio.channels.FileChannel.open(tmp.toPath(), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), null), applied));
+        return applied.getIndex();
+    }
+
+    private static Properties readCheckpoint(final File file) throws IOException {
+        final Properties p = new Properties();
+        try (var in = Files.newBufferedReader(file.toPath(), StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    @Override
+    public SimpleStateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public SingleFileSnapshotInfo getLatestSnapshot() {
+        return storage.getLatestSnapshot();
+    }
+
+    // ---- leadership and health ------------------------------------------------------------------------------
+
+    @Override
+    public void notifyLeaderChanged(final RaftGroupMemberId groupMemberId, final RaftPeerId newLeaderId) {
+        leaderReady = false;
+        LOG.info("partition={} node={} leader is now {}", partition, nodeId, newLeaderId);
+    }
+
+    @Override
+    public void notifyLeaderReady() {
+        leaderReady = true;
+        LOG.info("partition={} node={} leader ready: highWatermark={}", partition, nodeId, highWatermark.offset());
+    }
+
+    @Override
+    public void notifyLogFailed(final Throwable cause, final LogEntryProto failedEntry) {
+        markUnhealthy("raft log failure at " + (failedEntry == null ? "?" : failedEntry.getIndex()), cause);
+    }
+
+    private RuntimeException markUnhealthy(final String what, final Throwable cause) {
+        if (unhealthy == null) {
+            unhealthy = cause;
+            LOG.error("partition={} node={} replica out of service after failed {}: {}", partition, nodeId, what,
+                cause.toString());
+        }
+        if (cause instanceof InvalidBatchException || cause instanceof IllegalArgumentException) {
+            return (RuntimeException) cause;
+        }
+        return new ReplicaUnhealthyException("partition=" + partition + " node=" + nodeId + " failed " + what, cause);
+    }
+
+    private void ensureHealthy() {
+        final Throwable cause = unhealthy;
+        if (cause != null) {
+            throw new ReplicaUnhealthyException("replica out of service: partition=" + partition + " node=" + nodeId
+                + " after " + cause, cause);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        super.close();
+        final PartitionLog l = log;
+        if (l != null) {
+            l.close();
+        }
+    }
+
+    /** @return the partition */
+    public PartitionId partition() {
+        return partition;
+    }
+
+    /** @return the replica's log; readers bound their reads by {@link #highWatermark()} */
+    public PartitionLog log() {
+        return log;
+    }
+
+    /** @return the replica's high watermark */
+    public HighWatermark highWatermark() {
+        return highWatermark;
+    }
+
+    /** @return true on a leader whose first entry of its term is applied (its high watermark is current) */
+    public boolean isLeaderReady() {
+        return leaderReady;
+    }
+
+    /** @return true until a storage failure took the replica out of service */
+    public boolean isHealthy() {
+        return unhealthy == null;
+    }
+}

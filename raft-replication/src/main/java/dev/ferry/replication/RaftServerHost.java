@@ -1,0 +1,343 @@
+package dev.ferry.replication;
+
+import dev.ferry.log.LogConfig;
+import dev.ferry.log.LogManager;
+import dev.ferry.log.PartitionLog;
+import dev.ferry.log.Time;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One Raft server of a node, hosting the Raft groups of every partition replica the node holds with one
+ * durability (multi-raft): one gRPC port, one set of Ratis settings, groups added and removed at run time.
+ *
+ * <p>Layout under the data directory:
+ * <pre>
+ *   raft/&lt;group-uuid&gt;/...     Ratis's own storage (small entries, snapshots = checkpoints)
+ *   logs/&lt;topic-N&gt;/...        the partition logs (core-log segments): the data
+ *   raft-groups.properties      group uuid = topic-N, so groups Ratis reloads at start find their partition
+ * </pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class RaftServerHost implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftServerHost.class);
+    private static final String GROUPS_FILE = "raft-groups.properties";
+
+    private final String nodeId;
+    private final Path dataDir;
+    private final Durability durability;
+    private final LogConfig logConfig;
+    private final LogManager logManager;
+    private final RaftServer server;
+    private final ClientId clientId = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final Map<RaftGroupId, PartitionId> partitions = new ConcurrentHashMap<>();
+    private final Map<PartitionId, PartitionStateMachine> stateMachines = new ConcurrentHashMap<>();
+
+    /**
+     * Creates and starts the server; partitions found on disk are reloaded and reconciled with their Raft logs.
+     *
+     * @param nodeId this node's id, unique in the cluster
+     * @param host address to bind and advertise
+     * @param port gRPC port
+     * @param dataDir the node's data directory for this durability
+     * @param durability when writes are acknowledged
+     * @param logConfig settings of the partition logs
+     * @param tuning Raft timeouts and sizes
+     * @throws IOException when the server cannot start
+     */
+    public RaftServerHost(final String nodeId, final String host, final int port, final Path dataDir,
+                          final Durability durability, final LogConfig logConfig, final RaftTuning tuning)
+        throws IOException {
+        if (tuning.maxEntryBytes() < logConfig.maxBatchBytes()) {
+            throw new IllegalArgumentException("raft maxEntryBytes=" + tuning.maxEntryBytes()
+                + " must be >= max.batch.bytes=" + logConfig.maxBatchBytes());
+        }
+        this.nodeId = nodeId;
+        this.dataDir = Files.createDirectories(dataDir);
+        this.durability = durability;
+        this.logConfig = logConfig;
+        this.logManager = new LogManager(dataDir.resolve("logs"), Time.SYSTEM, LogManager.DEFAULT_CHECK_INTERVAL_MS,
+            this::retentionBound);
+        loadGroups();
+        this.server = RaftServer.newBuilder()
+            .setServerId(RaftPeerId.valueOf(nodeId))
+            .setProperties(RaftPropertiesFactory.create(Files.createDirectories(dataDir.resolve("raft")), host, port,
+                durability, tuning))
+            .setParameters(new Parameters())
+            .setStateMachineRegistry(this::newStateMachine)
+            .build();
+        server.start();
+        for (final RaftGroupId gid : server.getGroupIds()) {
+            reconcile(gid);
+        }
+        LOG.info("node={} raft server started on {}:{} durability={} partitions={}", nodeId, host, port, durability,
+            stateMachines.size());
+    }
+
+    /**
+     * @param nodeId a node's id
+     * @param address its Raft address, host:port
+     * @return the Raft peer
+     */
+    public static RaftPeer peer(final String nodeId, final String address) {
+        return RaftPeer.newBuilder().setId(nodeId).setAddress(address).build();
+    }
+
+    private PartitionStateMachine newStateMachine(final RaftGroupId gid) {
+        final PartitionId partition = partitions.get(gid);
+        if (partition == null) {
+            throw new IllegalStateException("node=" + nodeId + " has no partition for raft group " + gid
+                + "; " + dataDir.resolve(GROUPS_FILE) + " lost it");
+        }
+        final PartitionStateMachine sm = new PartitionStateMachine(partition, nodeId, durability, this::openLog);
+        stateMachines.put(partition, sm);
+        return sm;
+    }
+
+    private PartitionLog openLog(final PartitionId partition) {
+        try {
+            return logManager.open(partition.name(), logConfig);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Retention never deletes what is not committed on this replica. */
+    private long retentionBound(final PartitionLog log) {
+        final PartitionStateMachine sm = stateMachines.get(PartitionId.parse(log.name()));
+        return sm == null ? 0 : sm.highWatermark().offset();
+    }
+
+    private void reconcile(final RaftGroupId gid) throws IOException {
+        final RaftServer.Division division = server.getDivision(gid);
+        final TermIndex last = division.getRaftLog().getLastEntryTermIndex();
+        final PartitionStateMachine sm = (PartitionStateMachine) division.getStateMachine();
+        final TermIndex snapshot = sm.getLastAppliedTermIndex();
+        final long lastIndex = Math.max(last == null ? -1 : last.getIndex(), snapshot == null ? -1
+            : snapshot.getIndex());
+        sm.reconcileWithRaftLog(lastIndex);
+    }
+
+    /**
+     * Starts hosting a replica of a partition. Every replica's node calls this with the same peers.
+     *
+     * @param partition the partition
+     * @param peers all its replicas (this node among them)
+     * @throws IOException when Ratis refuses the group
+     */
+    public void addReplica(final PartitionId partition, final List<RaftPeer> peers) throws IOException {
+        final RaftGroupId gid = RaftGroupId.valueOf(partition.raftGroupUuid());
+        if (partitions.putIfAbsent(gid, partition) == null) {
+            saveGroups();
+        }
+        final RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(clientId,
+            server.getId(), callIds.incrementAndGet(), RaftGroup.valueOf(gid, peers)));
+        if (!reply.isSuccess()) {
+            throw new IOException("node=" + nodeId + " could not add partition=" + partition + ": "
+                + reply.getException());
+        }
+        reconcile(gid);
+        LOG.info("partition={} node={} replica added, peers={}", partition, nodeId, peers);
+    }
+
+    /**
+     * Stops hosting a replica; with {@code deleteData} its Raft and partition logs are removed.
+     *
+     * @param partition the partition
+     * @param deleteData whether to delete the replica's files
+     * @throws IOException when Ratis refuses
+     */
+    public void removeReplica(final PartitionId partition, final boolean deleteData) throws IOException {
+        final RaftGroupId gid = RaftGroupId.valueOf(partition.raftGroupUuid());
+        final RaftClientReply reply = server.groupManagement(GroupManagementRequest.newRemove(clientId,
+            server.getId(), callIds.incrementAndGet(), gid, deleteData, false));
+        if (!reply.isSuccess()) {
+            throw new IOException("node=" + nodeId + " could not remove partition=" + partition + ": "
+                + reply.getException());
+        }
+        stateMachines.remove(partition);
+        partitions.remove(gid);
+        saveGroups();
+    }
+
+    /**
+     * Appends batches to a partition this node leads. The bytes are handed to Ratis without a copy.
+     *
+     * @param partition the partition
+     * @param batches one or more record batches (validated by the leader's state machine)
+     * @param acks when the returned future completes
+     * @return the offsets (for {@link Acks#NONE}: {@link AppendResult#UNKNOWN} at once); fails with
+     *         {@link NotLeaderException} on a follower, with the batch's validation error for a bad batch
+     */
+    public CompletableFuture<AppendResult> append(final PartitionId partition, final ByteBuffer batches,
+                                                  final Acks acks) {
+        final PartitionStateMachine sm = stateMachines.get(partition);
+        if (sm == null) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("node=" + nodeId
+                + " hosts no replica of partition=" + partition));
+        }
+        final RaftGroupId gid = RaftGroupId.valueOf(partition.raftGroupUuid());
+        final long callId = callIds.incrementAndGet();
+        final RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId)
+            .setServerId(server.getId()).setGroupId(gid).setCallId(callId)
+            .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(batches)))
+            .setType(RaftClientRequest.writeRequestType()).build();
+        final CompletableFuture<AppendResult> leaderAppend = acks == Acks.LEADER ? new CompletableFuture<>() : null;
+        if (leaderAppend != null) {
+            sm.expectLeaderAppend(callId, leaderAppend);
+        }
+        final CompletableFuture<AppendResult> committed;
+        try {
+            committed = server.submitClientRequestAsync(request).thenApply(reply -> toResult(partition, reply));
+        } catch (final IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        switch (acks) {
+            case NONE:
+                return CompletableFuture.completedFuture(AppendResult.UNKNOWN);
+            case LEADER:
+                committed.whenComplete((r, e) -> {
+                    if (e != null) {
+                        leaderAppend.completeExceptionally(e);
+                    }
+                });
+                return leaderAppend;
+            default:
+                return committed;
+        }
+    }
+
+    private AppendResult toResult(final PartitionId partition, final RaftClientReply reply) {
+        if (reply.isSuccess()) {
+            return PartitionStateMachine.decodeReply(reply.getMessage(), reply.getLogIndex());
+        }
+        if (reply.getNotLeaderException() != null) {
+            final RaftPeer leader = reply.getNotLeaderException().getSuggestedLeader();
+            throw new NotLeaderException(partition, nodeId, leader == null ? null : leader.getId().toString());
+        }
+        final Throwable cause = reply.getException();
+        if (cause != null && cause.getCause() instanceof RuntimeException) {
+            throw (RuntimeException) cause.getCause();
+        }
+        throw new ReplicaUnhealthyException("append failed: partition=" + partition + " node=" + nodeId + ": "
+            + cause, cause);
+    }
+
+    /**
+     * Moves a partition's leadership to another replica (this node must lead it).
+     *
+     * @param partition the partition
+     * @param targetNodeId the replica to lead
+     * @param timeoutMs how long to wait
+     * @throws IOException when the transfer fails or times out
+     */
+    public void transferLeadership(final PartitionId partition, final String targetNodeId, final long timeoutMs)
+        throws IOException {
+        final RaftClientReply reply = server.transferLeadership(new TransferLeadershipRequest(clientId,
+            server.getId(), RaftGroupId.valueOf(partition.raftGroupUuid()), callIds.incrementAndGet(),
+            RaftPeerId.valueOf(targetNodeId), timeoutMs));
+        if (!reply.isSuccess()) {
+            throw new IOException("leadership transfer of partition=" + partition + " to node=" + targetNodeId
+                + " failed: " + reply.getException());
+        }
+    }
+
+    /**
+     * @param partition a partition this node hosts
+     * @return the replica's state machine, or null
+     */
+    public PartitionStateMachine stateMachine(final PartitionId partition) {
+        return stateMachines.get(partition);
+    }
+
+    /**
+     * @param partition a partition this node hosts
+     * @return leader, term and commit index as this replica sees them
+     * @throws IOException when the partition is not hosted here
+     */
+    public ReplicaStatus status(final PartitionId partition) throws IOException {
+        final RaftServer.Division d = server.getDivision(RaftGroupId.valueOf(partition.raftGroupUuid()));
+        final RaftPeerId leader = d.getInfo().getLeaderId();
+        final PartitionStateMachine sm = (PartitionStateMachine) d.getStateMachine();
+        return new ReplicaStatus(partition, nodeId, d.getInfo().isLeader(), leader == null ? null : leader.toString(),
+            d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(), sm.highWatermark().offset(),
+            sm.log().logEndOffset());
+    }
+
+    /** @return this node's id */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    private void loadGroups() throws IOException {
+        final Path file = dataDir.resolve(GROUPS_FILE);
+        if (!Files.exists(file)) {
+            return;
+        }
+        final Properties p = new Properties();
+        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        }
+        for (final String uuid : p.stringPropertyNames()) {
+            partitions.put(RaftGroupId.valueOf(java.util.UUID.fromString(uuid)),
+                PartitionId.parse(p.getProperty(uuid)));
+        }
+    }
+
+    private synchronized void saveGroups() throws IOException {
+        final Properties p = new Properties();
+        partitions.forEach((gid, partition) -> p.setProperty(gid.getUuid().toString(), partition.name()));
+        final Path tmp = dataDir.resolve(GROUPS_FILE + ".tmp");
+        try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            p.store(out, "raft group uuid = partition; written by RaftServerHost");
+        }
+        Files.move(tmp, dataDir.resolve(GROUPS_FILE), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Stops the Raft server and closes every partition log cleanly.
+     *
+     * @throws IOException on a close error
+     */
+    @Override
+    public void close() throws IOException {
+        try {
+            server.close();
+        } finally {
+            logManager.close();
+        }
+        LOG.info("node={} raft server stopped", nodeId);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.ferry.replication;
+
+import dev.ferry.log.PartitionLog;
+import dev.ferry.log.TestBatches;
+import dev.ferry.log.record.CorruptBatchException;
+import dev.ferry.log.record.RecordBatch;
+import dev.ferry.log.record.RecordBatchBuilder;
+import dev.ferry.log.record.RecordCursor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PartitionReplicationTest {
+    private static final PartitionId P = new PartitionId("orders", 0);
+
+    @TempDir
+    Path tmp;
+
+    private MiniFerryRaftCluster cluster;
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static ByteBuffer batchOf(final String value) {
+        final ByteBuffer buffer = ByteBuffer.allocate(512);
+        final RecordBatchBuilder b = new RecordBatchBuilder(buffer);
+        b.append(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8));
+        return b.build();
+    }
+
+    private static Set<String> values(final PartitionLog log, final long end) {
+        final ByteBuffer all = ByteBuffer.wrap(MiniFerryRaftCluster.committedBytes(log, end));
+        final Set<String> values = new HashSet<>();
+        final RecordBatch batch = new RecordBatch();
+        final RecordCursor cursor = new RecordCursor();
+        for (int pos = 0; pos < all.limit(); pos += batch.sizeInBytes()) {
+            cursor.reset(batch.wrap(all, pos));
+            while (cursor.next()) {
+                values.add(cursor.valueString());
+            }
+        }
+        return values;
+    }
+
+    private void assertReplicasIdentical(final long upTo) {
+        final byte[] first = MiniFerryRaftCluster.committedBytes(cluster.host(0).stateMachine(P).log(), upTo);
+        assertThat(first).isNotEmpty();
+        for (int i = 1; i < cluster.size(); i++) {
+            assertThat(MiniFerryRaftCluster.committedBytes(cluster.host(i).stateMachine(P).log(), upTo))
+                .as("committed bytes of replica %d", i).isEqualTo(first);
+        }
+    }
+
+    @Test
+    void shouldReplicateEveryBatchToEveryReplicaWithTheSameOffsetsAndBytes() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        long expected = 0;
+        for (int i = 0; i < 100; i++) {
+            final AppendResult r = cluster.appendToLeader(P, TestBatches.batch(10, 200, 1000L + i));
+            assertThat(r.baseOffset()).isEqualTo(expected);
+            assertThat(r.lastOffset()).isEqualTo(expected + 9);
+            expected += 10;
+        }
+        cluster.awaitHighWatermark(P, expected);
+        assertReplicasIdentical(expected);
+        for (int i = 0; i < 3; i++) {
+            assertThat(cluster.host(i).stateMachine(P).log().logEndOffset()).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void shouldRefuseACorruptBatchOnTheLeaderWithoutTouchingAnyLog() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        cluster.appendToLeader(P, batchOf("good"));
+        final int leader = cluster.awaitLeader(P);
+        final ByteBuffer bad = batchOf("bad");
+        bad.put(bad.limit() - 1, (byte) 0x7f);
+        assertThatThrownBy(() -> cluster.host(leader).append(P, bad, Acks.ALL).get(10, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(CorruptBatchException.class)
+            .hasMessageContaining("CRC mismatch");
+        assertThat(cluster.appendToLeader(P, batchOf("after")).baseOffset()).isEqualTo(1);
+        cluster.awaitHighWatermark(P, 2);
+        assertReplicasIdentical(2);
+        assertThat(cluster.host(leader).stateMachine(P).isHealthy()).isTrue();
+    }
+
+    @Test
+    void shouldAnswerAcksLeaderAndAcksNone() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        final int leader = cluster.awaitLeader(P);
+        final AppendResult one = cluster.host(leader).append(P, batchOf("a"), Acks.LEADER).get(10, TimeUnit.SECONDS);
+        assertThat(one.baseOffset()).isZero();
+        assertThat(cluster.host(leader).append(P, batchOf("b"), Acks.NONE).get(10, TimeUnit.SECONDS))
+            .isEqualTo(AppendResult.UNKNOWN);
+        cluster.awaitHighWatermark(P, 2);
+        assertReplicasIdentical(2);
+        final int follower = (leader + 1) % 3;
+        assertThatThrownBy(() -> cluster.host(follower).append(P, batchOf("c"), Acks.ALL).get(10, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(NotLeaderException.class);
+    }
+
+    @Test
+    void shouldLoseNoAcknowledgedBatchWhenTheLeaderDiesUnderLoad() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final List<Throwable> failures = new ArrayList<>();
+        final Thread producer = new Thread(() -> {
+            int seq = 0;
+            while (!stop.get()) {
+                final String value = "value-" + seq++;
+                try {
+                    cluster.appendToLeader(P, batchOf(value));
+                    acknowledged.add(value);
+                } catch (final RuntimeException | InterruptedException e) {
+                    failures.add(e);
+                    return;
+                }
+            }
+        }, "producer");
+        producer.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() >= 200);
+        final int oldLeader = cluster.awaitLeader(P);
+        cluster.stop(oldLeader);
+        final int ackedAtKill = acknowledged.size();
+        await().atMost(Duration.ofSeconds(60))
+            .until(() -> acknowledged.size() >= ackedAtKill + 200);
+        cluster.start(oldLeader);
+        await().atMost(Duration.ofSeconds(30))
+            .until(() -> acknowledged.size() >= ackedAtKill + 300);
+        stop.set(true);
+        producer.join(60_000);
+        assertThat(failures).isEmpty();
+
+        final int leader = cluster.awaitLeader(P);
+        final long hw = cluster.host(leader).stateMachine(P).highWatermark().offset();
+        cluster.awaitHighWatermark(P, hw);
+        assertReplicasIdentical(hw);
+        for (int i = 0; i < 3; i++) {
+            assertThat(values(cluster.host(i).stateMachine(P).log(), hw)).as("replica %d", i)
+                .containsAll(acknowledged);
+        }
+    }
+
+    @Test
+    void shouldRecoverDataOffsetsAndHighWatermarkAfterAFullRestart() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        for (int i = 0; i < 50; i++) {
+            cluster.appendToLeader(P, TestBatches.batch(4, 100, 1000L));
+        }
+        cluster.awaitHighWatermark(P, 200);
+        final byte[] before = MiniFerryRaftCluster.committedBytes(cluster.host(0).stateMachine(P).log(), 200);
+        for (int i = 0; i < 3; i++) {
+            cluster.stop(i);
+        }
+        for (int i = 0; i < 3; i++) {
+            cluster.start(i);
+        }
+        cluster.awaitLeader(P);
+        cluster.awaitHighWatermark(P, 200);
+        assertThat(MiniFerryRaftCluster.committedBytes(cluster.host(1).stateMachine(P).log(), 200)).isEqualTo(before);
+        assertThat(cluster.appendToLeader(P, TestBatches.batch(1, 10, 1L)).baseOffset()).isEqualTo(200);
+        cluster.awaitHighWatermark(P, 201);
+        assertReplicasIdentical(201);
+    }
+}
