@@ -24,7 +24,8 @@ import java.util.TreeMap;
  * <ol>
  *   <li>List the directory. {@code .tmp} and {@code .deleted} files are finished off (deleted); index files
  *       without their {@code .log} are deleted (indexes are derived data); any other unknown file stops the open
- *       with {@link LogDirectoryException}, since Ferry never deletes what it does not own.</li>
+ *       with {@link LogDirectoryException}, since Ferry never deletes what it does not own. The deletions happen
+ *       only once the segments loaded: an open that is refused leaves every file as it was.</li>
  *   <li>Segments below the recovery point are trusted: their indexes are sanity-checked and rebuilt when bad.
  *       After a clean shutdown (marker file present) every segment is trusted.</li>
  *   <li>Segments from the one holding the recovery point on are recovered: every batch is checked (length,
@@ -56,7 +57,8 @@ final class LogLoader {
 
     Loaded load() throws IOException {
         Files.createDirectories(dir);
-        final TreeMap<Long, Boolean> bases = scanDirectory();
+        final List<Path> leftovers = new ArrayList<>();
+        final TreeMap<Long, Boolean> bases = scanDirectory(leftovers);
         final boolean clean = Files.exists(dir.resolve(CLEAN_SHUTDOWN_FILE));
         PartitionCheckpoint checkpoint;
         try {
@@ -72,6 +74,8 @@ final class LogLoader {
         try {
             loadSegments(bases, segments, trustCheckpoint, recoveryBase == null ? Long.MIN_VALUE : recoveryBase,
                 ckpt.recoveryPoint());
+            // Only now that the directory was accepted: an open that is refused changes nothing.
+            deleteLeftovers(leftovers);
             if (segments.isEmpty()) {
                 final long base = ckpt.logStartOffset();
                 segments.put(base, LogSegment.open(logIdent, dir, base, config.indexIntervalBytes(),
@@ -127,12 +131,15 @@ final class LogLoader {
                     + "ends at offset=" + expectedBase + " but the next segment starts at baseOffset=" + base
                     + "; restore the missing files or move the directory away");
             }
+            final boolean trusted = clean || base < recoveryBase;
+            final boolean indexesPresent = e.getValue();
+            // Sizes as found: opening the segment preallocates the indexes.
+            final long offsetIndexBytes = indexesPresent ? Files.size(LogFileNames.offsetIndexFile(dir, base)) : -1;
+            final long timeIndexBytes = indexesPresent ? Files.size(LogFileNames.timeIndexFile(dir, base)) : -1;
             final LogSegment segment = LogSegment.open(logIdent, dir, base, config.indexIntervalBytes(),
                 config.segmentIndexBytes(), config.segmentBytes());
             segments.put(base, segment);
-            final boolean trusted = clean || base < recoveryBase;
-            final boolean indexesPresent = e.getValue();
-            if (trusted && indexesPresent && segment.loadFromIndexes(scratch)) {
+            if (trusted && indexesPresent && segment.loadFromIndexes(scratch, offsetIndexBytes, timeIndexBytes)) {
                 expectedBase = segment.nextOffset();
                 continue;
             }
@@ -150,6 +157,7 @@ final class LogLoader {
                     + "flushed before, so it is not cut automatically: repair this replica from its peers");
             }
             LOG.warn("{}recovery cut segment baseOffset={}: {}", logIdent, base, cut);
+            segment.cutInvalidTail();
             deleteSegmentsAfter(base, bases);
             return;
         }
@@ -165,8 +173,19 @@ final class LogLoader {
         }
     }
 
-    /** @return base offset to whether both index files exist, for every .log file */
-    private TreeMap<Long, Boolean> scanDirectory() throws IOException {
+    private void deleteLeftovers(final List<Path> leftovers) throws IOException {
+        for (final Path file : leftovers) {
+            LOG.info("{}deleting leftover file {}", logIdent, file.getFileName());
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * @param leftovers receives the files to delete once the directory is accepted: {@code .tmp} and
+     *                  {@code .deleted} files, and index files without their {@code .log}
+     * @return base offset to whether both index files exist, for every .log file
+     */
+    private TreeMap<Long, Boolean> scanDirectory(final List<Path> leftovers) throws IOException {
         final TreeMap<Long, Boolean> logs = new TreeMap<>();
         final List<Path> indexes = new ArrayList<>();
         final List<String> foreign = new ArrayList<>();
@@ -180,7 +199,7 @@ final class LogLoader {
                     }
                 } else if (!parsed.stateSuffix().isEmpty()) {
                     // A deletion or a write that did not finish before the last stop: finish it off.
-                    Files.deleteIfExists(file);
+                    leftovers.add(file);
                 } else if (LogFileNames.LOG_SUFFIX.equals(parsed.kind())) {
                     logs.put(parsed.baseOffset(), Boolean.TRUE);
                 } else {
@@ -188,7 +207,7 @@ final class LogLoader {
                 }
             }
         }
-        Files.deleteIfExists(dir.resolve(PartitionCheckpoint.FILE_NAME + ".tmp"));
+        leftovers.add(dir.resolve(PartitionCheckpoint.FILE_NAME + ".tmp"));
         if (!foreign.isEmpty()) {
             foreign.sort(null);
             throw new LogDirectoryException(logIdent + "partition directory " + dir + " holds files Ferry does not "
@@ -197,8 +216,9 @@ final class LogLoader {
         for (final Path index : indexes) {
             final long base = LogFileNames.parse(index.getFileName().toString()).baseOffset();
             if (!logs.containsKey(base)) {
-                LOG.info("{}deleting orphan index file {} (its .log is gone)", logIdent, index.getFileName());
-                Files.deleteIfExists(index);
+                LOG.info("{}orphan index file {} (its .log is gone) will be deleted", logIdent,
+                    index.getFileName());
+                leftovers.add(index);
             }
         }
         for (final Map.Entry<Long, Boolean> e : logs.entrySet()) {

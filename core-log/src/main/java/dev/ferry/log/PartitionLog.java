@@ -342,6 +342,7 @@ public final class PartitionLog implements Closeable {
             return logEndOffset;
         }
         final long oldEnd = logEndOffset;
+        final long oldRecoveryPoint = recoveryPoint;
         try {
             truncations++;
             if (offset <= segments.firstKey()) {
@@ -362,6 +363,11 @@ public final class PartitionLog implements Closeable {
             }
             recoveryPoint = Math.min(recoveryPoint, logEndOffset);
             logStartOffset = Math.min(logStartOffset, logEndOffset);
+            if (recoveryPoint < oldRecoveryPoint) {
+                // The checkpoint on disk may still claim the cut range was flushed; new data appended there
+                // would then be trusted without a check after a crash.
+                checkpoint();
+            }
         } catch (final IOException e) {
             throw storageError("truncate to offset=" + offset + " failed", e, true);
         }

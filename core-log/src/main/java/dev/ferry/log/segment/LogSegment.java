@@ -275,13 +275,22 @@ public final class LogSegment implements Closeable {
      * Loads a segment whose indexes are trusted (below the recovery point, or after a clean shutdown): checks
      * the indexes and reads the batch headers after the last index entry to find the end.
      *
+     * <p>A trusted index was trimmed to its entries when its segment was rolled or closed, so an index whose
+     * file held more bytes than the entries the open kept (a partial entry, garbage, zeros), one that misses an
+     * entry the writer would have added, or a time index entry past the segment's end, is bad.
+     *
      * @param scratch a buffer of at least {@link #SCRATCH_BYTES}
+     * @param offsetIndexFileBytes size of the {@code .index} file before the segment was opened
+     * @param timeIndexFileBytes size of the {@code .timeindex} file before the segment was opened
      * @return false when an index fails its sanity check (call {@link #recover} instead)
      * @throws IOException on a read error
      */
-    public boolean loadFromIndexes(final ByteBuffer scratch) throws IOException {
+    public boolean loadFromIndexes(final ByteBuffer scratch, final long offsetIndexFileBytes,
+                                   final long timeIndexFileBytes) throws IOException {
         final long fileSize = channel.size();
-        if (fileSize > Integer.MAX_VALUE) {
+        if (fileSize > Integer.MAX_VALUE
+            || offsetIndexFileBytes != (long) offsetIndex.entries() * OffsetIndex.ENTRY_SIZE
+            || timeIndexFileBytes != (long) timeIndex.entries() * TimeIndex.ENTRY_SIZE) {
             return false;
         }
         try {
@@ -302,7 +311,9 @@ public final class LogSegment implements Closeable {
             header.wrap(scratch, 0);
             final long size = header.sizeInBytes();
             if (header.baseOffset() != next || size < RecordBatchLayout.HEADER_SIZE
-                || pos + size > fileSize) {
+                || pos + size > fileSize
+                // the writer indexes a batch once more than index.interval.bytes follow the last entry
+                || pos > 0 && bytesSinceLastIndexEntry > indexIntervalBytes) {
                 return false;
             }
             if (rollingBasedTimestamp == NO_TIMESTAMP && pos == 0) {
@@ -316,6 +327,9 @@ public final class LogSegment implements Closeable {
             pos += (int) size;
             bytesSinceLastIndexEntry += (int) size;
         }
+        if (timeIndex.entries() > 0 && timeIndex.lastOffset() >= next) {
+            return false;
+        }
         if (rollingBasedTimestamp == NO_TIMESTAMP && fileSize > 0 && readHeader(0, scratch)) {
             rollingBasedTimestamp = header.wrap(scratch, 0).maxTimestamp();
         }
@@ -324,8 +338,8 @@ public final class LogSegment implements Closeable {
     }
 
     /**
-     * Rebuilds the indexes by reading every batch, validating its length, offsets and CRC, and cuts the file at
-     * the first invalid byte.
+     * Rebuilds the indexes by reading every batch, validating its length, offsets and CRC, and publishes the
+     * batches before the first invalid byte. The file is not cut here: call {@link #cutInvalidTail()}.
      *
      * @param expectedBaseOffset the offset the first batch must have
      * @return a description of why the tail was cut, or null when the whole file was valid
@@ -372,12 +386,23 @@ public final class LogSegment implements Closeable {
             pos += batch.sizeInBytes();
         }
         if (pos < fileSize) {
-            channel.truncate(pos);
             cutReason = (cutReason == null ? "unreadable tail" : cutReason) + " at position=" + pos
                 + " fileSize=" + fileSize;
         }
         publish(next, pos);
         return cutReason;
+    }
+
+    /**
+     * Cuts the bytes after the published size, which {@link #recover} found invalid. Separate from
+     * {@code recover} so that the caller can refuse to cut data that was flushed. Writer only.
+     *
+     * @throws IOException on a truncate error
+     */
+    public void cutInvalidTail() throws IOException {
+        if (channel.size() > sizeInBytes()) {
+            channel.truncate(sizeInBytes());
+        }
     }
 
     private String checkHeader(final RecordBatch batch, final int pos, final long fileSize, final long next,
