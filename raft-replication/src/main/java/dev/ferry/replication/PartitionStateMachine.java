@@ -140,7 +140,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
             .setClientRequest(request);
         try {
             ensureHealthy();
-            final PartitionEntryHeader header = validate(data);
+            final PartitionEntryHeader header = header(data);
             trx.setLogData(header.encode()).setStateMachineData(data)
                 .setStateMachineContext(leaderAppends.remove(request.getCallId()));
             return trx.build();
@@ -155,20 +155,45 @@ public final class PartitionStateMachine extends BaseStateMachine {
         }
     }
 
-    private PartitionEntryHeader validate(final ByteString data) {
-        if (data.isEmpty()) {
+    /**
+     * Fully validates one request's batches (size, CRC, record structure) before they are queued, so a bad
+     * batch is refused alone and never reaches the Raft log.
+     *
+     * @param batches concatenated batches
+     * @throws InvalidBatchException naming the problem
+     * @throws ReplicaUnhealthyException when this replica is out of service
+     */
+    void validate(final ByteBuffer batches) {
+        ensureHealthy();
+        if (!batches.hasRemaining()) {
             throw new IllegalArgumentException("empty produce request: partition=" + partition);
         }
-        final ByteBuffer view = data.asReadOnlyByteBuffer();
+        final RecordBatch batch = new RecordBatch();
         final int maxBatchBytes = log.config().maxBatchBytes();
+        for (int pos = batches.position(); pos < batches.limit(); pos += batch.sizeInBytes()) {
+            batch.wrap(batches, pos).ensureValid(maxBatchBytes);
+        }
+    }
+
+    /** Counts an entry's batches and records from their headers; the batches were validated when queued. */
+    private PartitionEntryHeader header(final ByteString data) {
+        if (data.isEmpty()) {
+            throw new IllegalArgumentException("empty entry: partition=" + partition);
+        }
+        final RecordBatch batch = new RecordBatch();
         int batches = 0;
         int records = 0;
-        // Request threads call this concurrently: one flyweight per request, not per batch.
-        final RecordBatch batch = new RecordBatch();
-        for (int pos = 0; pos < view.limit(); pos += batch.sizeInBytes()) {
-            batch.wrap(view, pos).ensureValid(maxBatchBytes);
-            batches++;
-            records += batch.recordCount();
+        for (final ByteBuffer part : data.asReadOnlyByteBufferList()) {
+            for (int pos = part.position(); pos < part.limit(); pos += batch.sizeInBytes()) {
+                if (part.limit() - pos < dev.ferry.log.record.RecordBatchLayout.HEADER_SIZE
+                    || RecordBatch.sizeAt(part, pos) > part.limit() - pos) {
+                    throw new IllegalArgumentException("entry data is not whole batches: partition=" + partition
+                        + " position=" + pos);
+                }
+                batch.wrap(part, pos);
+                batches++;
+                records += batch.recordCount();
+            }
         }
         return new PartitionEntryHeader(batches, records, data.size());
     }

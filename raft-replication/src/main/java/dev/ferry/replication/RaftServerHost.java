@@ -17,7 +17,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
-import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +52,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RaftServerHost implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(RaftServerHost.class);
     private static final String GROUPS_FILE = "raft-groups.properties";
+    /** Entries of one partition replicated at once; more requests wait and share the next entry. */
+    private static final int MAX_ENTRIES_IN_FLIGHT = 4;
 
     private final String nodeId;
     private final Path dataDir;
@@ -63,6 +65,8 @@ public final class RaftServerHost implements Closeable {
     private final AtomicLong callIds = new AtomicLong();
     private final Map<RaftGroupId, PartitionId> partitions = new ConcurrentHashMap<>();
     private final Map<PartitionId, PartitionStateMachine> stateMachines = new ConcurrentHashMap<>();
+    private final Map<PartitionId, EntryCoalescer> coalescers = new ConcurrentHashMap<>();
+    private final int maxEntryBytes;
 
     /**
      * Creates and starts the server; partitions found on disk are reloaded and reconciled with their Raft logs.
@@ -84,6 +88,7 @@ public final class RaftServerHost implements Closeable {
                 + " must be >= max.batch.bytes=" + logConfig.maxBatchBytes());
         }
         this.nodeId = nodeId;
+        this.maxEntryBytes = tuning.maxEntryBytes();
         this.dataDir = Files.createDirectories(dataDir);
         this.durability = durability;
         this.logConfig = logConfig;
@@ -192,10 +197,12 @@ public final class RaftServerHost implements Closeable {
     }
 
     /**
-     * Appends batches to a partition this node leads. The bytes are handed to Ratis without a copy.
+     * Appends batches to a partition this node leads. The batches are validated here, on the caller's thread,
+     * then queued in the partition's {@link EntryCoalescer}: requests that arrive while earlier entries
+     * replicate share the next Raft entry. The bytes are handed to Ratis without a copy.
      *
      * @param partition the partition
-     * @param batches one or more record batches (validated by the leader's state machine)
+     * @param batches one or more record batches; must not change until the future completes
      * @param acks when the returned future completes
      * @return the offsets (for {@link Acks#NONE}: {@link AppendResult#UNKNOWN} at once); fails with
      *         {@link NotLeaderException} on a follower, with the batch's validation error for a bad batch
@@ -207,35 +214,37 @@ public final class RaftServerHost implements Closeable {
             return CompletableFuture.failedFuture(new IllegalArgumentException("node=" + nodeId
                 + " hosts no replica of partition=" + partition));
         }
-        final RaftGroupId gid = RaftGroupId.valueOf(partition.raftGroupUuid());
+        try {
+            sm.validate(batches);
+        } catch (final RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        final CompletableFuture<AppendResult> result = coalescers.computeIfAbsent(partition,
+            p -> new EntryCoalescer(MAX_ENTRIES_IN_FLIGHT, maxEntryBytes, data -> submit(p, sm, data)))
+            .submit(batches, acks);
+        return acks == Acks.NONE ? CompletableFuture.completedFuture(AppendResult.UNKNOWN) : result;
+    }
+
+    private EntryCoalescer.EntryFutures submit(final PartitionId partition, final PartitionStateMachine sm,
+                                               final ByteString data) {
         final long callId = callIds.incrementAndGet();
         final RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId)
-            .setServerId(server.getId()).setGroupId(gid).setCallId(callId)
-            .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(batches)))
-            .setType(RaftClientRequest.writeRequestType()).build();
-        final CompletableFuture<AppendResult> leaderAppend = acks == Acks.LEADER ? new CompletableFuture<>() : null;
-        if (leaderAppend != null) {
-            sm.expectLeaderAppend(callId, leaderAppend);
-        }
-        final CompletableFuture<AppendResult> committed;
+            .setServerId(server.getId()).setGroupId(RaftGroupId.valueOf(partition.raftGroupUuid())).setCallId(callId)
+            .setMessage(Message.valueOf(data)).setType(RaftClientRequest.writeRequestType()).build();
+        final CompletableFuture<AppendResult> appended = new CompletableFuture<>();
+        sm.expectLeaderAppend(callId, appended);
+        CompletableFuture<AppendResult> committed;
         try {
             committed = server.submitClientRequestAsync(request).thenApply(reply -> toResult(partition, reply));
         } catch (final IOException e) {
-            return CompletableFuture.failedFuture(e);
+            committed = CompletableFuture.failedFuture(e);
         }
-        switch (acks) {
-            case NONE:
-                return CompletableFuture.completedFuture(AppendResult.UNKNOWN);
-            case LEADER:
-                committed.whenComplete((r, e) -> {
-                    if (e != null) {
-                        leaderAppend.completeExceptionally(e);
-                    }
-                });
-                return leaderAppend;
-            default:
-                return committed;
-        }
+        committed.whenComplete((r, e) -> {
+            if (e != null) {
+                appended.completeExceptionally(e);
+            }
+        });
+        return new EntryCoalescer.EntryFutures(appended, committed);
     }
 
     private AppendResult toResult(final PartitionId partition, final RaftClientReply reply) {

@@ -125,6 +125,70 @@ class PartitionReplicationTest {
     }
 
     @Test
+    void shouldCoalesceConcurrentRequestsIntoFewerRaftEntriesWithExactOffsets() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        final int leader = cluster.awaitLeader(P);
+        final List<java.util.concurrent.CompletableFuture<AppendResult>> futures = new ArrayList<>();
+        final List<Integer> sizes = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            final int records = 1 + i % 5;
+            sizes.add(records);
+            futures.add(cluster.host(leader).append(P, TestBatches.batch(records, 50, 1000L + i), Acks.ALL));
+        }
+        long expected = 0;
+        final Set<Long> raftIndexes = new HashSet<>();
+        for (int i = 0; i < futures.size(); i++) {
+            final AppendResult r = futures.get(i).get(30, TimeUnit.SECONDS);
+            assertThat(r.baseOffset()).as("request %d", i).isEqualTo(expected);
+            assertThat(r.lastOffset()).isEqualTo(expected + sizes.get(i) - 1);
+            expected += sizes.get(i);
+            raftIndexes.add(r.raftIndex());
+        }
+        assertThat(raftIndexes.size()).as("raft entries for 400 requests").isLessThan(400);
+        cluster.awaitHighWatermark(P, expected);
+        assertReplicasIdentical(expected);
+    }
+
+    @Test
+    void shouldReplicateAndRestartUnderFsyncDurability() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.FSYNC, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        for (int i = 0; i < 30; i++) {
+            cluster.appendToLeader(P, TestBatches.batch(5, 100, 1000L));
+        }
+        cluster.awaitHighWatermark(P, 150);
+        for (int i = 0; i < 3; i++) {
+            // Acknowledged under FSYNC means flushed on a majority; every replica here has flushed its data.
+            assertThat(cluster.host(i).stateMachine(P).log().recoveryPoint()).as("replica %d", i)
+                .isGreaterThanOrEqualTo(cluster.host(i).stateMachine(P).highWatermark().offset() - 5);
+        }
+        final int leader = cluster.awaitLeader(P);
+        cluster.stop(leader);
+        assertThat(cluster.appendToLeader(P, TestBatches.batch(1, 10, 1L)).baseOffset()).isEqualTo(150);
+        cluster.start(leader);
+        cluster.awaitHighWatermark(P, 151);
+        assertReplicasIdentical(151);
+    }
+
+    @Test
+    void shouldTransferLeadershipToANamedReplica() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        cluster.appendToLeader(P, batchOf("before"));
+        final int leader = cluster.awaitLeader(P);
+        final int target = (leader + 1) % 3;
+        cluster.host(leader).transferLeadership(P, MiniFerryRaftCluster.nodeId(target), 10_000);
+        assertThat(cluster.awaitLeader(P)).isEqualTo(target);
+        final ReplicaStatus status = cluster.host(target).status(P);
+        assertThat(status.leader()).isTrue();
+        assertThat(status.leaderId()).isEqualTo(MiniFerryRaftCluster.nodeId(target));
+        assertThat(cluster.appendToLeader(P, batchOf("after")).baseOffset()).isEqualTo(1);
+        cluster.awaitHighWatermark(P, 2);
+        assertReplicasIdentical(2);
+    }
+
+    @Test
     void shouldLoseNoAcknowledgedBatchWhenTheLeaderDiesUnderLoad() throws Exception {
         cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
         cluster.createPartition(P);

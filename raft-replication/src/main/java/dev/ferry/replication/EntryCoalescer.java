@@ -1,0 +1,146 @@
+package dev.ferry.replication;
+
+import dev.ferry.log.record.RecordBatch;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * Turns the produce requests of one partition into as few Raft entries as possible: while {@code maxInFlight}
+ * entries are being replicated, new requests queue; the next entry carries everything queued, up to
+ * {@code maxEntryBytes}. The per-entry cost of Raft (an append RPC, a log record, an apply) is then shared by
+ * every request that arrived meanwhile, which is what lets small batches from many producers run at disk speed.
+ *
+ * <p>Requests are joined without copying (a rope of their buffers). Offsets of each request come back from
+ * the entry's base offset plus the record counts of the requests before it. Requests are validated by the
+ * caller before they are queued, so a bad batch fails alone instead of failing its neighbours' entry.
+ *
+ * <p>Thread-safe: any thread may {@link #submit}; entries are sent in queue order under the coalescer's lock,
+ * so Ratis appends them in the order the requests arrived.
+ */
+final class EntryCoalescer {
+    private final int maxInFlight;
+    private final int maxEntryBytes;
+    private final Function<ByteString, EntryFutures> sender;
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private int inFlight;
+
+    /**
+     * @param maxInFlight entries replicated at once (pipelining) before requests queue
+     * @param maxEntryBytes the most batch bytes one entry carries
+     * @param sender submits one entry's data and returns its futures
+     */
+    EntryCoalescer(final int maxInFlight, final int maxEntryBytes, final Function<ByteString, EntryFutures> sender) {
+        this.maxInFlight = maxInFlight;
+        this.maxEntryBytes = maxEntryBytes;
+        this.sender = sender;
+    }
+
+    /**
+     * Counts the records of validated batches, reading only their headers.
+     *
+     * @param batches concatenated whole batches
+     * @return the record count
+     */
+    static int recordCount(final ByteBuffer batches) {
+        final RecordBatch batch = new RecordBatch();
+        int records = 0;
+        for (int pos = batches.position(); pos < batches.limit(); pos += batch.sizeInBytes()) {
+            records += batch.wrap(batches, pos).recordCount();
+        }
+        return records;
+    }
+
+    /**
+     * Queues validated batches for the next entry.
+     *
+     * @param batches whole, validated batches (not copied; must not change until the future completes)
+     * @param acks when the future completes
+     * @return the offsets of these batches
+     */
+    CompletableFuture<AppendResult> submit(final ByteBuffer batches, final Acks acks) {
+        final Pending p = new Pending(batches, recordCount(batches), acks);
+        synchronized (this) {
+            queue.add(p);
+            maybeSend();
+        }
+        return p.future;
+    }
+
+    private void maybeSend() {
+        while (inFlight < maxInFlight && !queue.isEmpty()) {
+            final List<Pending> entry = new ArrayList<>();
+            ByteString data = ByteString.EMPTY;
+            while (!queue.isEmpty()) {
+                final Pending next = queue.peek();
+                if (!entry.isEmpty() && data.size() + next.batches.remaining() > maxEntryBytes) {
+                    break;
+                }
+                queue.poll();
+                entry.add(next);
+                data = data.concat(UnsafeByteOperations.unsafeWrap(next.batches.duplicate()));
+            }
+            inFlight++;
+            final EntryFutures sent = sender.apply(data);
+            sent.appended().whenComplete((result, error) -> complete(entry, Acks.LEADER, result, error));
+            sent.committed().whenComplete((result, error) -> {
+                synchronized (this) {
+                    inFlight--;
+                    maybeSend();
+                }
+                complete(entry, Acks.ALL, result, error);
+                complete(entry, Acks.NONE, result, error);
+            });
+        }
+    }
+
+    private static void complete(final List<Pending> entry, final Acks acks, final AppendResult result,
+                                 final Throwable error) {
+        long base = result == null ? -1 : result.baseOffset();
+        for (final Pending p : entry) {
+            if (p.acks == acks) {
+                if (error != null) {
+                    p.future.completeExceptionally(error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error);
+                } else {
+                    p.future.complete(new AppendResult(base, base + p.records - 1, result.raftIndex()));
+                }
+            }
+            base += p.records;
+        }
+    }
+
+    /**
+     * The two completions of one entry.
+     *
+     * @param appended completes when the leader has written the entry to its log (acks=leader)
+     * @param committed completes when the entry is committed and applied (acks=all)
+     */
+    record EntryFutures(CompletableFuture<AppendResult> appended, CompletableFuture<AppendResult> committed) {
+    }
+
+    /** @return requests waiting for an entry; for tests and metrics */
+    synchronized int queued() {
+        return queue.size();
+    }
+
+    private static final class Pending {
+        final ByteBuffer batches;
+        final int records;
+        final Acks acks;
+        final CompletableFuture<AppendResult> future = new CompletableFuture<>();
+
+        Pending(final ByteBuffer batches, final int records, final Acks acks) {
+            this.batches = batches;
+            this.records = records;
+            this.acks = acks;
+        }
+    }
+}
