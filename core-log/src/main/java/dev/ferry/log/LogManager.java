@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
 
@@ -47,11 +47,15 @@ public final class LogManager implements Closeable {
         this.dataDir = Files.createDirectories(dataDir);
         this.time = time;
         this.maxDeletableOffset = maxDeletableOffset;
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             final Thread t = new Thread(r, "ferry-log-scheduler");
             t.setDaemon(true);
             return t;
         });
+        // close() drops delayed tasks (file deletions due in file.delete.delay.ms, flushes after a roll): each
+        // log's close deletes its pending files and flushes itself, so waiting for them would only stall close.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.scheduler = executor;
         scheduler.scheduleWithFixedDelay(this::runChecks, checkIntervalMs, checkIntervalMs, TimeUnit.MILLISECONDS);
     }
 

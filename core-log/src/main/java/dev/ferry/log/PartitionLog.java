@@ -216,6 +216,11 @@ public final class PartitionLog implements Closeable {
         }
         final ReadScratch s = readScratch.get();
         Map.Entry<Long, LogSegment> entry = segments.floorEntry(fromOffset);
+        if (entry == null) {
+            // Retention or deleteRecordsBefore removed the segment after the range check above: the offset is
+            // below the log start now (which never falls below the first segment's base), not "nothing to read".
+            throw new OffsetOutOfRangeException(name, fromOffset, logStartOffset, logEndOffset);
+        }
         try {
             while (entry != null) {
                 final LogSegment segment = entry.getValue();
