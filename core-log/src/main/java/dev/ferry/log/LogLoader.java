@@ -207,7 +207,10 @@ final class LogLoader {
                 }
             }
         }
-        leftovers.add(dir.resolve(PartitionCheckpoint.FILE_NAME + ".tmp"));
+        final Path checkpointTmp = dir.resolve(PartitionCheckpoint.FILE_NAME + ".tmp");
+        if (Files.exists(checkpointTmp)) {
+            leftovers.add(checkpointTmp);
+        }
         if (!foreign.isEmpty()) {
             foreign.sort(null);
             throw new LogDirectoryException(logIdent + "partition directory " + dir + " holds files Ferry does not "

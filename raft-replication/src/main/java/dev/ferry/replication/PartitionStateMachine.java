@@ -77,8 +77,11 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private volatile HighWatermark highWatermark = new HighWatermark(0);
     private volatile boolean leaderReady;
     private volatile Throwable unhealthy;
+    /** Orders write, truncate and the start-up reconcile; uncontended on the write path (one Ratis thread). */
+    private final Object writeLock = new Object();
     private ByteBuffer writeBuffer = ByteBuffer.allocate(0);
     private long lastWrittenIndex = -1;
+    private boolean wroteSinceStart;
 
     /**
      * @param partition the partition this replica holds
@@ -123,7 +126,14 @@ public final class PartitionStateMachine extends BaseStateMachine {
      * @param lastRaftIndex the Raft log's last index (or the snapshot's, when the log is empty)
      */
     public void reconcileWithRaftLog(final long lastRaftIndex) {
-        if (lastWrittenIndex > lastRaftIndex) {
+        synchronized (writeLock) {
+            // Ratis may already be appending when this runs (the server is started). Once it has written an
+            // entry here, the cut is no longer ours to make: write() cuts any stale tail itself when an index
+            // it already holds arrives again, and apply() reads ends from the log. Cutting now could remove an
+            // entry the Raft log just appended.
+            if (wroteSinceStart || lastWrittenIndex <= lastRaftIndex) {
+                return;
+            }
             final long end = log.truncateToRaftIndex(lastRaftIndex + 1);
             LOG.warn("partition={} node={} cut the log back to the Raft log: lastRaftIndex={} logEndOffset={}",
                 partition, nodeId, lastRaftIndex, end);
@@ -213,6 +223,14 @@ public final class PartitionStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<?> write(final LogEntryProto entry, final TransactionContext trx) {
         final long index = entry.getIndex();
+        synchronized (writeLock) {
+            wroteSinceStart = true;
+            return writeLocked(entry, trx, index);
+        }
+    }
+
+    private CompletableFuture<?> writeLocked(final LogEntryProto entry, final TransactionContext trx,
+                                             final long index) {
         try {
             ensureHealthy();
             final ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
@@ -273,9 +291,12 @@ public final class PartitionStateMachine extends BaseStateMachine {
     public CompletableFuture<Void> truncate(final long logIndex) {
         // Ratis passes the first index to remove (not the last to keep, whatever its Javadoc says).
         try {
-            final long end = log.truncateToRaftIndex(logIndex);
+            final long end;
+            synchronized (writeLock) {
+                end = log.truncateToRaftIndex(logIndex);
+                lastWrittenIndex = Math.min(lastWrittenIndex, logIndex - 1);
+            }
             endOffsetByIndex.tailMap(logIndex, true).clear();
-            lastWrittenIndex = Math.min(lastWrittenIndex, logIndex - 1);
             LOG.info("partition={} node={} truncated uncommitted entries from raftIndex={}: logEndOffset={}",
                 partition, nodeId, logIndex, end);
             return CompletableFuture.completedFuture(null);
