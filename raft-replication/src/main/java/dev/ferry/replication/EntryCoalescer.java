@@ -19,7 +19,8 @@ import java.util.function.Function;
  * every request that arrived meanwhile, which is what lets small batches from many producers run at disk speed.
  *
  * <p>Requests are joined without copying (a rope of their buffers). Offsets of each request come back from
- * the entry's base offset plus the record counts of the requests before it. Requests are validated by the
+ * the leader's {@link EntryOutcome}, batch by batch (an idempotent producer's duplicate gets the offsets stored
+ * the first time; a refused batch fails its request). Requests are validated by the
  * caller before they are queued, so a bad batch fails alone instead of failing its neighbours' entry.
  *
  * <p>Thread-safe: any thread may {@link #submit}; entries are sent in queue order under the coalescer's lock,
@@ -44,18 +45,17 @@ final class EntryCoalescer {
     }
 
     /**
-     * Counts the records of validated batches, reading only their headers.
+     * Counts validated batches, reading only their headers.
      *
      * @param batches concatenated whole batches
-     * @return the record count
+     * @return the batch count
      */
-    static int recordCount(final ByteBuffer batches) {
-        final RecordBatch batch = new RecordBatch();
-        int records = 0;
-        for (int pos = batches.position(); pos < batches.limit(); pos += batch.sizeInBytes()) {
-            records += batch.wrap(batches, pos).recordCount();
+    static int batchCount(final ByteBuffer batches) {
+        int count = 0;
+        for (int pos = batches.position(); pos < batches.limit(); pos += RecordBatch.sizeAt(batches, pos)) {
+            count++;
         }
-        return records;
+        return count;
     }
 
     /**
@@ -66,7 +66,7 @@ final class EntryCoalescer {
      * @return the offsets of these batches
      */
     CompletableFuture<AppendResult> submit(final ByteBuffer batches, final Acks acks) {
-        final Pending p = new Pending(batches, recordCount(batches), acks);
+        final Pending p = new Pending(batches, batchCount(batches), acks);
         synchronized (this) {
             queue.add(p);
             maybeSend();
@@ -80,12 +80,12 @@ final class EntryCoalescer {
             ByteString data = ByteString.EMPTY;
             while (!queue.isEmpty()) {
                 final Pending next = queue.peek();
-                if (!entry.isEmpty() && data.size() + next.batches.remaining() > maxEntryBytes) {
+                if (!entry.isEmpty() && data.size() + next.bytes.remaining() > maxEntryBytes) {
                     break;
                 }
                 queue.poll();
                 entry.add(next);
-                data = data.concat(UnsafeByteOperations.unsafeWrap(next.batches.duplicate()));
+                data = data.concat(UnsafeByteOperations.unsafeWrap(next.bytes.duplicate()));
             }
             inFlight++;
             final EntryFutures sent = sender.apply(data);
@@ -101,20 +101,34 @@ final class EntryCoalescer {
         }
     }
 
-    private static void complete(final List<Pending> entry, final Acks acks, final AppendResult result,
+    private static void complete(final List<Pending> entry, final Acks acks, final EntryOutcome outcome,
                                  final Throwable error) {
-        long base = result == null ? -1 : result.baseOffset();
+        int batch = 0;
         for (final Pending p : entry) {
             if (p.acks == acks) {
                 if (error != null) {
                     p.future.completeExceptionally(error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error);
                 } else {
-                    p.future.complete(new AppendResult(base, base + p.records - 1, result.raftIndex()));
+                    completeFromOutcome(p, outcome, batch);
                 }
             }
-            base += p.records;
+            batch += p.batches;
         }
+    }
+
+    private static void completeFromOutcome(final Pending p, final EntryOutcome outcome, final int firstBatch) {
+        for (int b = firstBatch; b < firstBatch + p.batches; b++) {
+            final ProducerStateTracker.Verdict v = outcome.verdict(b);
+            if (v == ProducerStateTracker.Verdict.OUT_OF_ORDER || v == ProducerStateTracker.Verdict.FENCED) {
+                p.future.completeExceptionally(new ProducerSequenceException("idempotent producer batch refused: "
+                    + v + " batch=" + (b - firstBatch) + " raftIndex=" + outcome.raftIndex(),
+                    v == ProducerStateTracker.Verdict.FENCED));
+                return;
+            }
+        }
+        p.future.complete(new AppendResult(outcome.firstOffset(firstBatch),
+            outcome.lastOffset(firstBatch + p.batches - 1), outcome.raftIndex()));
     }
 
     /**
@@ -123,7 +137,7 @@ final class EntryCoalescer {
      * @param appended completes when the leader has written the entry to its log (acks=leader)
      * @param committed completes when the entry is committed and applied (acks=all)
      */
-    record EntryFutures(CompletableFuture<AppendResult> appended, CompletableFuture<AppendResult> committed) {
+    record EntryFutures(CompletableFuture<EntryOutcome> appended, CompletableFuture<EntryOutcome> committed) {
     }
 
     /** @return requests waiting for an entry; for tests and metrics */
@@ -132,14 +146,14 @@ final class EntryCoalescer {
     }
 
     private static final class Pending {
-        final ByteBuffer batches;
-        final int records;
+        final ByteBuffer bytes;
+        final int batches;
         final Acks acks;
         final CompletableFuture<AppendResult> future = new CompletableFuture<>();
 
-        Pending(final ByteBuffer batches, final int records, final Acks acks) {
+        Pending(final ByteBuffer bytes, final int batches, final Acks acks) {
+            this.bytes = bytes;
             this.batches = batches;
-            this.records = records;
             this.acks = acks;
         }
     }

@@ -1,6 +1,5 @@
 package dev.ferry.replication;
 
-import dev.ferry.log.LogAppendInfo;
 import dev.ferry.log.LogReadSlice;
 import dev.ferry.log.PartitionLog;
 import dev.ferry.log.record.InvalidBatchException;
@@ -70,8 +69,10 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     /** End offset after each written but not yet applied Raft index. */
     private final ConcurrentSkipListMap<Long, Long> endOffsetByIndex = new ConcurrentSkipListMap<>();
-    /** acks=leader futures of requests this leader has started, by call id. */
-    private final ConcurrentHashMap<Long, CompletableFuture<AppendResult>> leaderAppends = new ConcurrentHashMap<>();
+    /** Outcomes the host waits for, of requests this leader has started, by call id. */
+    private final ConcurrentHashMap<Long, EntryOutcome> leaderAppends = new ConcurrentHashMap<>();
+    private final ProducerStateTracker producers = new ProducerStateTracker();
+    private final RecordBatch writeBatch = new RecordBatch();
 
     private volatile PartitionLog log;
     private volatile HighWatermark highWatermark = new HighWatermark(0);
@@ -113,6 +114,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
         highWatermark = new HighWatermark(Math.min(hw, log.logEndOffset()));
         final long[] last = log.lastTermAndRaftIndex();
         lastWrittenIndex = last == null ? -1 : last[1];
+        producers.rebuild(log);
         LOG.info("partition={} node={} initialized: logEndOffset={} highWatermark={} lastRaftIndex={} snapshot={}",
             partition, nodeId, log.logEndOffset(), highWatermark.offset(), lastWrittenIndex,
             snapshot == null ? "none" : snapshot.getTermIndex());
@@ -135,6 +137,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
                 return;
             }
             final long end = log.truncateToRaftIndex(lastRaftIndex + 1);
+            rebuildProducerState();
             LOG.warn("partition={} node={} cut the log back to the Raft log: lastRaftIndex={} logEndOffset={}",
                 partition, nodeId, lastRaftIndex, end);
             lastWrittenIndex = lastRaftIndex;
@@ -157,9 +160,9 @@ public final class PartitionStateMachine extends BaseStateMachine {
         } catch (final RuntimeException e) {
             final TransactionContext refused = trx.build();
             refused.setException(e);
-            final CompletableFuture<AppendResult> pending = leaderAppends.remove(request.getCallId());
+            final EntryOutcome pending = leaderAppends.remove(request.getCallId());
             if (pending != null) {
-                pending.completeExceptionally(e);
+                pending.appended().completeExceptionally(e);
             }
             return refused;
         }
@@ -209,13 +212,13 @@ public final class PartitionStateMachine extends BaseStateMachine {
     }
 
     /**
-     * Registers the future an acks=leader produce completes when this leader has appended its batches.
+     * Registers the outcome this leader's write of a request's entry fills in.
      *
      * @param callId the Raft client request's call id
-     * @param future completed by {@link #write} with the assigned offsets
+     * @param outcome filled and completed by {@link #write}
      */
-    void expectLeaderAppend(final long callId, final CompletableFuture<AppendResult> future) {
-        leaderAppends.put(callId, future);
+    void expectLeaderAppend(final long callId, final EntryOutcome outcome) {
+        leaderAppends.put(callId, outcome);
     }
 
     // ---- every replica: data written once, into the partition log --------------------------------------------
@@ -244,20 +247,80 @@ public final class PartitionStateMachine extends BaseStateMachine {
                 // Ratis normally truncates first; this makes a re-sent index harmless in any case.
                 log.truncateToRaftIndex(index);
                 endOffsetByIndex.tailMap(index, true).clear();
+                rebuildProducerState();
             }
-            final ByteBuffer bytes = writable(data);
-            final LogAppendInfo info = log.append(bytes, entry.getTerm(), index);
+            final EntryOutcome outcome = trx != null && trx.getStateMachineContext() instanceof EntryOutcome
+                ? (EntryOutcome) trx.getStateMachineContext() : null;
+            final ByteBuffer accepted = applyProducerState(writable(data), header.batchCount(), outcome, index);
+            if (accepted.hasRemaining()) {
+                log.append(accepted, entry.getTerm(), index);
+            }
             lastWrittenIndex = index;
-            endOffsetByIndex.put(index, info.nextOffset());
-            final Object pending = trx == null ? null : trx.getStateMachineContext();
-            if (pending instanceof CompletableFuture) {
-                @SuppressWarnings("unchecked")
-                final CompletableFuture<AppendResult> acks = (CompletableFuture<AppendResult>) pending;
-                acks.complete(new AppendResult(info.firstOffset(), info.lastOffset(), index));
+            endOffsetByIndex.put(index, log.logEndOffset());
+            if (outcome != null) {
+                outcome.appended().complete(outcome);
             }
             return CompletableFuture.completedFuture(null);
         } catch (final RuntimeException e) {
             return CompletableFuture.failedFuture(markUnhealthy("write of raftIndex=" + index, e));
+        }
+    }
+
+    /**
+     * Runs every batch through the idempotent-producer checks, in order, as every replica does: duplicates and
+     * refused batches are dropped from the bytes to store (compacting in place, which only happens on retries),
+     * and each verdict with its offsets goes to the leader's outcome.
+     */
+    private ByteBuffer applyProducerState(final ByteBuffer bytes, final int batchCount, final EntryOutcome outcome,
+                                          final long index) {
+        if (outcome != null) {
+            outcome.reset(batchCount, index);
+        }
+        final RecordBatch batch = writeBatch;
+        long next = log.logEndOffset();
+        int keptEnd = bytes.position();
+        int i = 0;
+        for (int pos = bytes.position(); pos < bytes.limit(); i++) {
+            batch.wrap(bytes, pos);
+            final int size = batch.sizeInBytes();
+            final ProducerStateTracker.Verdict verdict = batch.producerId() < 0 ? ProducerStateTracker.Verdict.APPEND
+                : producers.check(batch);
+            long first = -1;
+            long last = -1;
+            if (verdict == ProducerStateTracker.Verdict.APPEND) {
+                if (keptEnd != pos) {
+                    final byte[] moved = new byte[size];
+                    bytes.get(pos, moved);
+                    bytes.put(keptEnd, moved);
+                    batch.wrap(bytes, keptEnd);
+                }
+                batch.baseOffset(next);
+                first = next;
+                last = batch.lastOffset();
+                next = last + 1;
+                if (batch.producerId() >= 0) {
+                    producers.onAppended(batch);
+                }
+                keptEnd += size;
+            } else if (verdict == ProducerStateTracker.Verdict.DUPLICATE) {
+                first = producers.duplicateFirstOffset();
+                last = producers.duplicateLastOffset();
+            }
+            if (outcome != null && i < outcome.batchCount()) {
+                outcome.set(i, verdict, first, last);
+            }
+            pos += size;
+        }
+        final ByteBuffer kept = bytes.duplicate();
+        kept.limit(keptEnd);
+        return kept;
+    }
+
+    private void rebuildProducerState() {
+        try {
+            producers.rebuild(log);
+        } catch (final IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -295,6 +358,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
             synchronized (writeLock) {
                 end = log.truncateToRaftIndex(logIndex);
                 lastWrittenIndex = Math.min(lastWrittenIndex, logIndex - 1);
+                rebuildProducerState();
             }
             endOffsetByIndex.tailMap(logIndex, true).clear();
             LOG.info("partition={} node={} truncated uncommitted entries from raftIndex={}: logEndOffset={}",
@@ -358,24 +422,9 @@ public final class PartitionStateMachine extends BaseStateMachine {
         final Long written = endOffsetByIndex.remove(index);
         // On replay after a restart the entry has no data and the map is empty: the log knows where it ends.
         final long end = written != null ? written : log.offsetOfRaftIndex(index + 1);
-        final PartitionEntryHeader header = PartitionEntryHeader.decode(entry.getStateMachineLogEntry().getLogData());
         highWatermark.advanceTo(end);
         updateLastAppliedTermIndex(entry.getTerm(), index);
-        final ByteBuffer reply = ByteBuffer.allocate(Long.BYTES * 2);
-        reply.putLong(end - header.recordCount()).putLong(end - 1).flip();
-        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(reply)));
-    }
-
-    /**
-     * Decodes the reply of {@link #applyTransaction}.
-     *
-     * @param message the reply message
-     * @param raftIndex the entry's index
-     * @return the offsets
-     */
-    static AppendResult decodeReply(final Message message, final long raftIndex) {
-        final ByteBuffer b = message.getContent().asReadOnlyByteBuffer();
-        return new AppendResult(b.getLong(), b.getLong(), raftIndex);
+        return CompletableFuture.completedFuture(Message.EMPTY);
     }
 
     // ---- snapshots: a small checkpoint; the partition log is the state --------------------------------------

@@ -231,25 +231,28 @@ public final class RaftServerHost implements Closeable {
         final RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(clientId)
             .setServerId(server.getId()).setGroupId(RaftGroupId.valueOf(partition.raftGroupUuid())).setCallId(callId)
             .setMessage(Message.valueOf(data)).setType(RaftClientRequest.writeRequestType()).build();
-        final CompletableFuture<AppendResult> appended = new CompletableFuture<>();
-        sm.expectLeaderAppend(callId, appended);
-        CompletableFuture<AppendResult> committed;
+        final EntryOutcome outcome = new EntryOutcome();
+        sm.expectLeaderAppend(callId, outcome);
+        CompletableFuture<EntryOutcome> committed;
         try {
-            committed = server.submitClientRequestAsync(request).thenApply(reply -> toResult(partition, reply));
+            committed = server.submitClientRequestAsync(request)
+                .thenApply(reply -> toResult(partition, reply, outcome));
         } catch (final IOException e) {
             committed = CompletableFuture.failedFuture(e);
         }
         committed.whenComplete((r, e) -> {
             if (e != null) {
-                appended.completeExceptionally(e);
+                outcome.appended().completeExceptionally(e);
             }
         });
-        return new EntryCoalescer.EntryFutures(appended, committed);
+        return new EntryCoalescer.EntryFutures(outcome.appended(), committed);
     }
 
-    private AppendResult toResult(final PartitionId partition, final RaftClientReply reply) {
+    private EntryOutcome toResult(final PartitionId partition, final RaftClientReply reply,
+                                  final EntryOutcome outcome) {
         if (reply.isSuccess()) {
-            return PartitionStateMachine.decodeReply(reply.getMessage(), reply.getLogIndex());
+            // The leader's write filled the outcome before the entry could commit.
+            return outcome.appended().join();
         }
         if (reply.getNotLeaderException() != null) {
             final RaftPeer leader = reply.getNotLeaderException().getSuggestedLeader();

@@ -1,0 +1,154 @@
+package dev.ferry.replication;
+
+import dev.ferry.log.LogReadSlice;
+import dev.ferry.log.PartitionLog;
+import dev.ferry.log.record.RecordBatch;
+import dev.ferry.log.record.RecordBatchLayout;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Idempotent-producer state of one partition replica: per producer id, its epoch and the sequence numbers and
+ * offsets of its last {@value #RETAINED_BATCHES} batches (a producer has at most 5 requests in flight, as in
+ * Kafka). Every replica applies the same checks to the same batches in Raft order, so every replica accepts,
+ * drops as duplicate or refuses exactly the same batches.
+ *
+ * <p>Not thread-safe: used by the state machine's write path, under its write lock.
+ */
+final class ProducerStateTracker {
+    /** Batches remembered per producer for duplicate detection. */
+    static final int RETAINED_BATCHES = 5;
+
+    /** What to do with a batch. */
+    enum Verdict {
+        /** Store it: new producer, or the next sequence. */
+        APPEND,
+        /** A retry of a stored batch: do not store it again; answer with the stored offsets. */
+        DUPLICATE,
+        /** A gap or a sequence from the past that is no longer remembered: refuse it. */
+        OUT_OF_ORDER,
+        /** An older epoch than the producer's current one: a zombie producer; refuse it. */
+        FENCED
+    }
+
+    /** A batch remembered for duplicate detection. */
+    private record BatchMeta(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
+    }
+
+    private static final class ProducerEntry {
+        short epoch;
+        final ArrayDeque<BatchMeta> batches = new ArrayDeque<>(RETAINED_BATCHES);
+    }
+
+    private final Map<Long, ProducerEntry> producers = new HashMap<>();
+    private BatchMeta lastDuplicate;
+
+    /**
+     * @param batch a batch with a producer id (>= 0)
+     * @return the verdict; after {@link Verdict#DUPLICATE}, {@link #duplicateFirstOffset()} and
+     *         {@link #duplicateLastOffset()} give the stored offsets
+     */
+    Verdict check(final RecordBatch batch) {
+        final ProducerEntry entry = producers.get(batch.producerId());
+        if (entry == null) {
+            return Verdict.APPEND;
+        }
+        final short epoch = batch.producerEpoch();
+        if (epoch < entry.epoch) {
+            return Verdict.FENCED;
+        }
+        if (epoch > entry.epoch) {
+            return batch.baseSequence() == 0 ? Verdict.APPEND : Verdict.OUT_OF_ORDER;
+        }
+        final int firstSeq = batch.baseSequence();
+        final int lastSeq = lastSequence(batch);
+        for (final BatchMeta b : entry.batches) {
+            if (b.firstSeq == firstSeq && b.lastSeq == lastSeq) {
+                lastDuplicate = b;
+                return Verdict.DUPLICATE;
+            }
+        }
+        final BatchMeta last = entry.batches.peekLast();
+        return last == null || firstSeq == nextSequence(last.lastSeq) ? Verdict.APPEND : Verdict.OUT_OF_ORDER;
+    }
+
+    /** @return the first offset of the batch the last {@link Verdict#DUPLICATE} matched */
+    long duplicateFirstOffset() {
+        return lastDuplicate.firstOffset;
+    }
+
+    /** @return the last offset of the batch the last {@link Verdict#DUPLICATE} matched */
+    long duplicateLastOffset() {
+        return lastDuplicate.lastOffset;
+    }
+
+    /**
+     * Records a stored batch (its base offset already assigned).
+     *
+     * @param batch the stored batch with a producer id
+     */
+    void onAppended(final RecordBatch batch) {
+        final ProducerEntry entry = producers.computeIfAbsent(batch.producerId(), id -> new ProducerEntry());
+        if (batch.producerEpoch() != entry.epoch) {
+            entry.epoch = batch.producerEpoch();
+            entry.batches.clear();
+        }
+        if (entry.batches.size() == RETAINED_BATCHES) {
+            entry.batches.pollFirst();
+        }
+        entry.batches.addLast(new BatchMeta(batch.baseSequence(), lastSequence(batch), batch.baseOffset(),
+            batch.lastOffset()));
+    }
+
+    /**
+     * Rebuilds the state from the batch headers of a log (after a restart or a truncation).
+     *
+     * @param log the partition log
+     * @throws IOException on a read error
+     */
+    void rebuild(final PartitionLog log) throws IOException {
+        producers.clear();
+        final ByteBuffer header = ByteBuffer.allocate(RecordBatchLayout.HEADER_SIZE);
+        final RecordBatch batch = new RecordBatch();
+        long next = log.logStartOffset();
+        final long end = log.logEndOffset();
+        while (next < end) {
+            final LogReadSlice slice = log.read(next, 8 << 20, end);
+            if (slice.isEmpty()) {
+                break;
+            }
+            for (long pos = slice.position(); pos < slice.position() + slice.sizeInBytes(); ) {
+                header.clear();
+                while (header.hasRemaining()) {
+                    if (slice.channel().read(header, pos + header.position()) < 0) {
+                        throw new IOException("log ended inside a batch header at position=" + pos);
+                    }
+                }
+                batch.wrap(header.flip(), 0);
+                if (batch.producerId() >= 0) {
+                    onAppended(batch);
+                }
+                pos += batch.sizeInBytes();
+            }
+            next = slice.nextOffset();
+        }
+    }
+
+    /** @return the number of producers tracked */
+    int producerCount() {
+        return producers.size();
+    }
+
+    private static int lastSequence(final RecordBatch batch) {
+        final long last = (long) batch.baseSequence() + batch.recordCount() - 1;
+        return (int) (last > Integer.MAX_VALUE ? last - Integer.MAX_VALUE - 1 : last);
+    }
+
+    private static int nextSequence(final int seq) {
+        return seq == Integer.MAX_VALUE ? 0 : seq + 1;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.ferry.replication;
+
+import dev.ferry.log.record.RecordBatchBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class IdempotentProducerTest {
+    private static final PartitionId P = new PartitionId("payments", 0);
+    private static final long PRODUCER = 7;
+
+    @TempDir
+    Path tmp;
+
+    private MiniFerryRaftCluster cluster;
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static ByteBuffer batch(final short epoch, final int seq, final int records) {
+        final RecordBatchBuilder b = new RecordBatchBuilder(ByteBuffer.allocate(4096)).producerId(PRODUCER)
+            .producerEpoch(epoch).baseSequence(seq);
+        for (int i = 0; i < records; i++) {
+            b.append(1000L, null, ("seq-" + (seq + i)).getBytes(StandardCharsets.UTF_8));
+        }
+        return b.build();
+    }
+
+    @Test
+    void shouldStoreABatchRetriedAcrossALeaderChangeOnce() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        cluster.appendToLeader(P, batch((short) 0, 0, 3));
+        final ByteBuffer retried = batch((short) 0, 3, 2);
+        final AppendResult first = cluster.appendToLeader(P, retried);
+        assertThat(first.baseOffset()).isEqualTo(3);
+
+        // The ack was "lost": the producer retries the same batch after the leader died.
+        cluster.stop(cluster.awaitLeader(P));
+        final AppendResult again = cluster.appendToLeader(P, retried);
+        assertThat(again.baseOffset()).isEqualTo(3);
+        assertThat(again.lastOffset()).isEqualTo(4);
+        final AppendResult next = cluster.appendToLeader(P, batch((short) 0, 5, 1));
+        assertThat(next.baseOffset()).isEqualTo(5);
+        final int leader = cluster.awaitLeader(P);
+        assertThat(cluster.host(leader).stateMachine(P).log().logEndOffset()).isEqualTo(6);
+    }
+
+    @Test
+    void shouldRefuseSequenceGapsAndFencedEpochsOnEveryReplicaAlike() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        cluster.appendToLeader(P, batch((short) 1, 0, 2));
+        final int leader = cluster.awaitLeader(P);
+        final RaftServerHost host = cluster.host(leader);
+
+        assertThatThrownBy(() -> host.append(P, batch((short) 1, 5, 1), Acks.ALL).get(10, TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class).cause().isInstanceOf(ProducerSequenceException.class)
+            .hasMessageContaining("OUT_OF_ORDER");
+        assertThatThrownBy(() -> host.append(P, batch((short) 0, 2, 1), Acks.ALL).get(10, TimeUnit.SECONDS))
+            .cause().isInstanceOfSatisfying(ProducerSequenceException.class, e -> assertThat(e.fenced()).isTrue());
+        // A new epoch starts again at sequence 0.
+        assertThat(host.append(P, batch((short) 2, 0, 1), Acks.ALL).get(10, TimeUnit.SECONDS).baseOffset())
+            .isEqualTo(2);
+        cluster.awaitHighWatermark(P, 3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(cluster.host(i).stateMachine(P).log().logEndOffset()).as("replica %d", i).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void shouldRememberProducerStateAcrossAFullRestart() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        final ByteBuffer last = batch((short) 0, 0, 4);
+        cluster.appendToLeader(P, last);
+        cluster.awaitHighWatermark(P, 4);
+        for (int i = 0; i < 3; i++) {
+            cluster.stop(i);
+        }
+        for (int i = 0; i < 3; i++) {
+            cluster.start(i);
+        }
+        assertThat(cluster.appendToLeader(P, last).baseOffset()).isZero();
+        assertThat(cluster.appendToLeader(P, batch((short) 0, 4, 1)).baseOffset()).isEqualTo(4);
+    }
+}
