@@ -60,7 +60,6 @@ import java.util.function.Function;
  */
 public final class PartitionStateMachine extends BaseStateMachine {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
-    private static final int MAX_ENTRY_BYTES = Integer.MAX_VALUE;
 
     private final PartitionId partition;
     private final String nodeId;
@@ -237,21 +236,21 @@ public final class PartitionStateMachine extends BaseStateMachine {
         try {
             ensureHealthy();
             final ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
-            final PartitionEntryHeader header = PartitionEntryHeader.decode(entry.getStateMachineLogEntry()
-                .getLogData());
-            if (header.dataBytes() != data.size() || data.size() > MAX_ENTRY_BYTES) {
-                throw new IllegalArgumentException("entry data size mismatch: index=" + index + " header="
-                    + header.dataBytes() + " data=" + data.size());
-            }
+            final EntryOutcome outcome = trx != null && trx.getStateMachineContext() instanceof EntryOutcome
+                ? (EntryOutcome) trx.getStateMachineContext() : null;
+            final ByteBuffer bytes = writable(data);
+            // The leader validated these exact bytes when the request was queued; anything else (a follower, a
+            // replay) checks them before any byte or state changes.
+            final PartitionEntryHeader header = outcome != null
+                ? PartitionEntryHeader.decode(entry.getStateMachineLogEntry().getLogData())
+                : checkEntry(entry.getStateMachineLogEntry().getLogData(), bytes, log.config().maxBatchBytes());
             if (index <= lastWrittenIndex) {
                 // Ratis normally truncates first; this makes a re-sent index harmless in any case.
                 log.truncateToRaftIndex(index);
                 endOffsetByIndex.tailMap(index, true).clear();
                 rebuildProducerState();
             }
-            final EntryOutcome outcome = trx != null && trx.getStateMachineContext() instanceof EntryOutcome
-                ? (EntryOutcome) trx.getStateMachineContext() : null;
-            final ByteBuffer accepted = applyProducerState(writable(data), header.batchCount(), outcome, index);
+            final ByteBuffer accepted = applyProducerState(bytes, header.batchCount(), outcome, index);
             if (accepted.hasRemaining()) {
                 log.append(accepted, entry.getTerm(), index);
             }
@@ -264,6 +263,37 @@ public final class PartitionStateMachine extends BaseStateMachine {
         } catch (final RuntimeException e) {
             return CompletableFuture.failedFuture(markUnhealthy("write of raftIndex=" + index, e));
         }
+    }
+
+    /**
+     * Checks an entry that arrived from the network or the Raft log: a well-formed header, data of the size it
+     * announces, and whole valid batches (size, CRC, records) that add up to its counts.
+     *
+     * @param logData the entry's header bytes
+     * @param data the entry's batch bytes
+     * @param maxBatchBytes the largest batch accepted
+     * @return the decoded header
+     * @throws IllegalArgumentException or {@link InvalidBatchException} naming the problem
+     */
+    static PartitionEntryHeader checkEntry(final ByteString logData, final ByteBuffer data, final int maxBatchBytes) {
+        final PartitionEntryHeader header = PartitionEntryHeader.decode(logData);
+        if (header.dataBytes() != data.remaining()) {
+            throw new IllegalArgumentException("entry data size mismatch: header=" + header.dataBytes() + " data="
+                + data.remaining());
+        }
+        final RecordBatch batch = new RecordBatch();
+        int batches = 0;
+        long records = 0;
+        for (int pos = data.position(); pos < data.limit(); pos += batch.sizeInBytes()) {
+            batch.wrap(data, pos).ensureValid(maxBatchBytes);
+            batches++;
+            records += batch.recordCount();
+        }
+        if (batches != header.batchCount() || records != header.recordCount()) {
+            throw new IllegalArgumentException("entry counts mismatch: header=" + header + " found batches=" + batches
+                + " records=" + records);
+        }
+        return header;
     }
 
     /**
