@@ -77,6 +77,31 @@ public final class LogManager implements Closeable {
         return log;
     }
 
+    /**
+     * Closes a partition's log and forgets it; with {@code deleteFiles}, removes its directory too (the replica
+     * was moved away).
+     *
+     * @param partition the partition's directory name
+     * @param deleteFiles whether to delete the directory
+     * @throws IOException on a close or delete error
+     */
+    public void remove(final String partition, final boolean deleteFiles) throws IOException {
+        final PartitionLog log = logs.remove(partition);
+        if (log != null) {
+            log.close();
+        }
+        if (deleteFiles) {
+            final Path dir = dataDir.resolve(partition);
+            if (Files.exists(dir)) {
+                try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                    for (final Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                        Files.delete(f);
+                    }
+                }
+            }
+        }
+    }
+
     /** @return the open logs by partition name */
     public Map<String, PartitionLog> logs() {
         return Map.copyOf(logs);
@@ -91,7 +116,7 @@ public final class LogManager implements Closeable {
     public void runChecks() {
         for (final PartitionLog log : logs.values()) {
             try {
-                if (log.isOffline()) {
+                if (log.isOffline() || log.isClosed()) {
                     continue;
                 }
                 log.deleteOldSegments(maxDeletableOffset.applyAsLong(log));

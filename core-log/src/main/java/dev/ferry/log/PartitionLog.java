@@ -351,13 +351,7 @@ public final class PartitionLog implements Closeable {
         try {
             truncations++;
             if (offset <= segments.firstKey()) {
-                // Everything goes: readers stop at the new end first, then the files are renamed away and an
-                // empty segment starts at the cut (the rename frees its file name when the base is the same).
-                logEndOffset = offset;
-                removeSegments(new ArrayList<>(segments.keySet()));
-                segments.put(offset, LogSegment.open(logIdent, dir, offset, config.indexIntervalBytes(),
-                    config.segmentIndexBytes(), config.segmentBytes()));
-                logStartOffset = offset;
+                startEmptyAt(offset);
             } else {
                 final long containingBase = segments.floorKey(offset - 1);
                 final LogSegment containing = segments.get(containingBase);
@@ -378,6 +372,35 @@ public final class PartitionLog implements Closeable {
         }
         LOG.info("{}truncated to offset={}: logEndOffset {} -> {}", logIdent, offset, oldEnd, logEndOffset);
         return logEndOffset;
+    }
+
+    /**
+     * Drops every segment and starts an empty log at {@code offset} (Kafka's truncateFullyAndStartAt): a replica
+     * that fell behind its leader's log start copies the leader's segments from there.
+     *
+     * @param offset the new log start and end offset
+     */
+    public synchronized void truncateFullyAndStartAt(final long offset) {
+        ensureWritable();
+        try {
+            truncations++;
+            startEmptyAt(offset);
+            recoveryPoint = offset;
+            checkpoint();
+        } catch (final IOException e) {
+            throw storageError("truncateFullyAndStartAt offset=" + offset + " failed", e, true);
+        }
+        LOG.info("{}emptied and restarted at offset={}", logIdent, offset);
+    }
+
+    private void startEmptyAt(final long offset) throws IOException {
+        // Readers stop at the new end first, then the files are renamed away and an empty segment starts at the
+        // cut (the rename frees its file name when the base is the same).
+        logEndOffset = offset;
+        removeSegments(new ArrayList<>(segments.keySet()));
+        segments.put(offset, LogSegment.open(logIdent, dir, offset, config.indexIntervalBytes(),
+            config.segmentIndexBytes(), config.segmentBytes()));
+        logStartOffset = offset;
     }
 
     private void removeSegments(final List<Long> bases) throws IOException {
@@ -659,6 +682,11 @@ public final class PartitionLog implements Closeable {
     /** @return the offset below which everything is known to be on disk; lock-free */
     public long recoveryPoint() {
         return recoveryPoint;
+    }
+
+    /** @return true once {@link #close()} has run */
+    public boolean isClosed() {
+        return closed;
     }
 
     /** @return true after a storage error made the log refuse operations */

@@ -5,6 +5,7 @@ import dev.ferry.log.PartitionLog;
 import dev.ferry.log.record.InvalidBatchException;
 import dev.ferry.log.record.RecordBatch;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -20,6 +21,7 @@ import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,7 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -65,6 +68,9 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private final String nodeId;
     private final Durability durability;
     private final Function<PartitionId, PartitionLog> logOpener;
+    private final CatchUpSource catchUpSource;
+    private final Executor ioPool;
+    private final SerialExecutor io;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     /** End offset after each written but not yet applied Raft index. */
     private final ConcurrentSkipListMap<Long, Long> endOffsetByIndex = new ConcurrentSkipListMap<>();
@@ -74,8 +80,10 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private final RecordBatch writeBatch = new RecordBatch();
 
     private volatile PartitionLog log;
-    private volatile HighWatermark highWatermark = new HighWatermark(0);
+    private final HighWatermark highWatermark = new HighWatermark(0);
     private volatile boolean leaderReady;
+    private volatile long snapshotHighWatermark;
+    private final java.util.concurrent.atomic.AtomicInteger catchUps = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Throwable unhealthy;
     /** Orders write, truncate and the start-up reconcile; uncontended on the write path (one Ratis thread). */
     private final Object writeLock = new Object();
@@ -88,10 +96,17 @@ public final class PartitionStateMachine extends BaseStateMachine {
      * @param nodeId this node's id, for logs
      * @param durability when writes are acknowledged
      * @param logOpener opens the partition's log (called once, at initialize)
+     * @param catchUpSource where to copy segments from when this replica is behind the leader's Raft log start,
+     *                      or null to refuse (the leader keeps retrying)
+     * @param ioPool runs the partition log's I/O; its threads are never interrupted (see {@link SerialExecutor})
      */
     public PartitionStateMachine(final PartitionId partition, final String nodeId, final Durability durability,
-                                 final Function<PartitionId, PartitionLog> logOpener) {
+                                 final Function<PartitionId, PartitionLog> logOpener,
+                                 final CatchUpSource catchUpSource, final Executor ioPool) {
         this.partition = partition;
+        this.ioPool = ioPool;
+        this.io = new SerialExecutor(ioPool);
+        this.catchUpSource = catchUpSource;
         this.nodeId = nodeId;
         this.durability = durability;
         this.logOpener = logOpener;
@@ -101,22 +116,52 @@ public final class PartitionStateMachine extends BaseStateMachine {
     public void initialize(final RaftServer server, final RaftGroupId groupId, final RaftStorage raftStorage)
         throws IOException {
         super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        log = logOpener.apply(partition);
+        // Ratis pauses and reinitializes the state machine around a catch-up; it checks the life cycle.
+        getLifeCycle().startAndTransition(() -> {
+            storage.init(raftStorage);
+            log = logOpener.apply(partition);
+            loadState();
+        }, IOException.class);
+        LOG.info("partition={} node={} initialized: logEndOffset={} highWatermark={} lastRaftIndex={} snapshot={}",
+            partition, nodeId, log.logEndOffset(), highWatermark.offset(), lastWrittenIndex,
+            getLatestSnapshot() == null ? "none" : getLatestSnapshot().getTermIndex());
+    }
+
+    /** Reads the latest checkpoint and the log's tail: applied term/index, high watermark, producer state. */
+    private void loadState() throws IOException {
         final SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
         long hw = 0;
         if (snapshot != null) {
             final Properties checkpoint = readCheckpoint(snapshot.getFile().getPath().toFile());
             hw = Long.parseLong(checkpoint.getProperty("highWatermark", "0"));
             setLastAppliedTermIndex(snapshot.getTermIndex());
+            snapshotHighWatermark = Math.min(hw, log.logEndOffset());
         }
-        highWatermark = new HighWatermark(Math.min(hw, log.logEndOffset()));
+        highWatermark.advanceTo(Math.min(hw, log.logEndOffset()));
         final long[] last = log.lastTermAndRaftIndex();
         lastWrittenIndex = last == null ? -1 : last[1];
         producers.rebuild(log);
-        LOG.info("partition={} node={} initialized: logEndOffset={} highWatermark={} lastRaftIndex={} snapshot={}",
-            partition, nodeId, log.logEndOffset(), highWatermark.offset(), lastWrittenIndex,
-            snapshot == null ? "none" : snapshot.getTermIndex());
+    }
+
+    @Override
+    public void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        synchronized (writeLock) {
+            loadState();
+        }
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+        LOG.info("partition={} node={} reinitialized after catch-up: logEndOffset={} highWatermark={}", partition,
+            nodeId, log.logEndOffset(), highWatermark.offset());
     }
 
     /**
@@ -187,6 +232,24 @@ public final class PartitionStateMachine extends BaseStateMachine {
         }
     }
 
+    /**
+     * The idempotence verdict the next write would give a batch, for the leader's admission gate.
+     *
+     * @param batch a batch with a producer id
+     * @param duplicateOffsets receives the stored first and last offsets on {@code DUPLICATE}
+     * @return the verdict
+     */
+    ProducerStateTracker.Verdict checkProducer(final RecordBatch batch, final long[] duplicateOffsets) {
+        synchronized (writeLock) {
+            final ProducerStateTracker.Verdict v = producers.check(batch);
+            if (v == ProducerStateTracker.Verdict.DUPLICATE) {
+                duplicateOffsets[0] = producers.duplicateFirstOffset();
+                duplicateOffsets[1] = producers.duplicateLastOffset();
+            }
+            return v;
+        }
+    }
+
     /** Counts an entry's batches and records from their headers; the batches were validated when queued. */
     private PartitionEntryHeader header(final ByteString data) {
         if (data.isEmpty()) {
@@ -224,15 +287,16 @@ public final class PartitionStateMachine extends BaseStateMachine {
 
     @Override
     public CompletableFuture<?> write(final LogEntryProto entry, final TransactionContext trx) {
-        final long index = entry.getIndex();
-        synchronized (writeLock) {
-            wroteSinceStart = true;
-            return writeLocked(entry, trx, index);
-        }
+        return io.submit(() -> {
+            synchronized (writeLock) {
+                wroteSinceStart = true;
+                writeLocked(entry, trx, entry.getIndex());
+                return null;
+            }
+        });
     }
 
-    private CompletableFuture<?> writeLocked(final LogEntryProto entry, final TransactionContext trx,
-                                             final long index) {
+    private void writeLocked(final LogEntryProto entry, final TransactionContext trx, final long index) {
         try {
             ensureHealthy();
             final ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
@@ -259,9 +323,8 @@ public final class PartitionStateMachine extends BaseStateMachine {
             if (outcome != null) {
                 outcome.appended().complete(outcome);
             }
-            return CompletableFuture.completedFuture(null);
         } catch (final RuntimeException e) {
-            return CompletableFuture.failedFuture(markUnhealthy("write of raftIndex=" + index, e));
+            throw markUnhealthy("write of raftIndex=" + index, e);
         }
     }
 
@@ -369,34 +432,39 @@ public final class PartitionStateMachine extends BaseStateMachine {
 
     @Override
     public CompletableFuture<Void> flush(final long logIndex) {
-        if (durability == Durability.FSYNC) {
+        if (durability != Durability.FSYNC) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return io.submit(() -> {
             try {
                 final var written = endOffsetByIndex.floorEntry(logIndex);
                 log.flush(written == null ? log.logEndOffset() : written.getValue());
+                return null;
             } catch (final RuntimeException e) {
-                return CompletableFuture.failedFuture(markUnhealthy("flush of raftIndex=" + logIndex, e));
+                throw markUnhealthy("flush of raftIndex=" + logIndex, e);
             }
-        }
-        return CompletableFuture.completedFuture(null);
+        });
     }
 
     @Override
     public CompletableFuture<Void> truncate(final long logIndex) {
         // Ratis passes the first index to remove (not the last to keep, whatever its Javadoc says).
-        try {
-            final long end;
-            synchronized (writeLock) {
-                end = log.truncateToRaftIndex(logIndex);
-                lastWrittenIndex = Math.min(lastWrittenIndex, logIndex - 1);
-                rebuildProducerState();
+        return io.submit(() -> {
+            try {
+                final long end;
+                synchronized (writeLock) {
+                    end = log.truncateToRaftIndex(logIndex);
+                    endOffsetByIndex.tailMap(logIndex, true).clear();
+                    lastWrittenIndex = Math.min(lastWrittenIndex, logIndex - 1);
+                    rebuildProducerState();
+                }
+                LOG.info("partition={} node={} truncated uncommitted entries from raftIndex={}: logEndOffset={}",
+                    partition, nodeId, logIndex, end);
+                return null;
+            } catch (final RuntimeException e) {
+                throw markUnhealthy("truncate from raftIndex=" + logIndex, e);
             }
-            endOffsetByIndex.tailMap(logIndex, true).clear();
-            LOG.info("partition={} node={} truncated uncommitted entries from raftIndex={}: logEndOffset={}",
-                partition, nodeId, logIndex, end);
-            return CompletableFuture.completedFuture(null);
-        } catch (final RuntimeException e) {
-            return CompletableFuture.failedFuture(markUnhealthy("truncate from raftIndex=" + logIndex, e));
-        }
+        });
     }
 
     @Override
@@ -407,12 +475,15 @@ public final class PartitionStateMachine extends BaseStateMachine {
             return CompletableFuture.completedFuture(
                 trx.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData());
         }
-        try {
+        // On Ferry's pool: the appender thread asking may be interrupted, which would close the segment's channel.
+        return CompletableFuture.supplyAsync(() -> {
             ensureHealthy();
-            return CompletableFuture.completedFuture(readEntryData(entry.getIndex()));
-        } catch (final IOException | RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+            try {
+                return readEntryData(entry.getIndex());
+            } catch (final IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, ioPool);
     }
 
     /** A lagging follower needs an entry whose request has completed: read its batches back from the log. */
@@ -461,24 +532,120 @@ public final class PartitionStateMachine extends BaseStateMachine {
 
     @Override
     public long takeSnapshot() throws IOException {
-        ensureHealthy();
+        if (unhealthy != null) {
+            // An IOException, not a runtime one: Ratis logs it and moves on, but retries a runtime exception
+            // from its updater loop forever (seen when a server stops with an unhealthy replica).
+            throw new IOException("no snapshot: replica out of service: partition=" + partition + " node=" + nodeId,
+                unhealthy);
+        }
         final TermIndex applied = getLastAppliedTermIndex();
         if (applied == null || applied.getIndex() < 0) {
             return -1;
         }
-        log.flush(highWatermark.offset());
+        final long hw = highWatermark.offset();
+        log.flush(hw);
+        writeCheckpoint(applied, hw);
+        snapshotHighWatermark = hw;
+        return applied.getIndex();
+    }
+
+    /** A small checkpoint file, named by Ratis's term_index scheme: temp file, fsync, atomic rename. */
+    private void writeCheckpoint(final TermIndex applied, final long hw) throws IOException {
         final File file = storage.getSnapshotFile(applied.getTerm(), applied.getIndex());
         final File tmp = new File(file.getPath() + ".tmp");
         final String body = "partition=" + partition + "\nappliedTerm=" + applied.getTerm() + "\nappliedIndex="
-            + applied.getIndex() + "\nhighWatermark=" + highWatermark.offset() + "\nlogStartOffset="
-            + log.logStartOffset() + "\n";
+            + applied.getIndex() + "\nhighWatermark=" + hw + "\nlogStartOffset=" + log.logStartOffset() + "\n";
         Files.writeString(tmp.toPath(), body, StandardCharsets.UTF_8);
         try (var ch = java.nio.channels.FileChannel.open(tmp.toPath(), java.nio.file.StandardOpenOption.WRITE)) {
             ch.force(true);
         }
         Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), null), applied));
-        return applied.getIndex();
+    }
+
+    /**
+     * The offset retention must stay below: data of entries still in the Raft log must stay readable for
+     * followers, and the Raft log is purged only up to the latest snapshot.
+     *
+     * @return the high watermark at the latest snapshot
+     */
+    public long retentionBound() {
+        return snapshotHighWatermark;
+    }
+
+    // ---- catch-up: copy the leader's segments instead of replaying purged entries ----------------------------
+
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(final RoleInfoProto roleInfo,
+                                                                         final TermIndex firstTermIndexInLog) {
+        if (catchUpSource == null) {
+            LOG.warn("partition={} node={} is behind the leader's log start {} and has no catch-up source",
+                partition, nodeId, firstTermIndexInLog);
+            return CompletableFuture.completedFuture(null);
+        }
+        final String leader = roleInfo.getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8();
+        return io.submit(() -> {
+            try {
+                return copyFromLeader(leader, firstTermIndexInLog);
+            } catch (final IOException | RuntimeException e) {
+                LOG.warn("partition={} node={} catch-up from leader={} failed: {}", partition, nodeId, leader,
+                    e.toString());
+                return null;
+            }
+        });
+    }
+
+    private TermIndex copyFromLeader(final String leader, final TermIndex firstTermIndexInLog) throws IOException {
+        synchronized (writeLock) {
+            ensureHealthy();
+            final CatchUpSource.LeaderState state = catchUpSource.leaderState(leader, partition);
+            // Anything above our high watermark may be an uncommitted tail of an older term.
+            final long keep = Math.min(highWatermark.offset(), log.logEndOffset());
+            if (state.logStartOffset() > keep) {
+                log.truncateFullyAndStartAt(state.logStartOffset());
+            } else {
+                log.truncateTo(keep);
+            }
+            long copied = 0;
+            while (log.logEndOffset() < state.highWatermark()) {
+                final ByteBuffer chunk = catchUpSource.fetch(leader, partition, log.logEndOffset(),
+                    state.highWatermark(), 4 << 20);
+                if (!chunk.hasRemaining()) {
+                    throw new IOException("leader=" + leader + " returned nothing at offset=" + log.logEndOffset()
+                        + " below its highWatermark=" + state.highWatermark());
+                }
+                final long base = new RecordBatch().wrap(chunk, chunk.position()).baseOffset();
+                if (base != log.logEndOffset()) {
+                    throw new IOException("leader batch starts at offset=" + base + ", expected="
+                        + log.logEndOffset());
+                }
+                copied += chunk.remaining();
+                // Term and raft index stay as the leader stamped them: -1 leaves them untouched.
+                log.append(chunk, -1, -1);
+            }
+            log.flush(log.logEndOffset());
+            final TermIndex applied = TermIndex.valueOf(state.appliedTerm(), state.appliedIndex());
+            final long hw = log.offsetOfRaftIndex(state.appliedIndex() + 1);
+            writeCheckpoint(applied, hw);
+            snapshotHighWatermark = hw;
+            catchUps.incrementAndGet();
+            LOG.info("partition={} node={} caught up from leader={}: copied {} bytes, logEndOffset={} applied={} "
+                + "(leader log starts at {})", partition, nodeId, leader, copied, log.logEndOffset(), applied,
+                firstTermIndexInLog);
+            return applied;
+        }
+    }
+
+    /**
+     * This replica's committed state, for a follower copying from it.
+     *
+     * @return log start, high watermark and last applied entry
+     */
+    public CatchUpSource.LeaderState committedState() {
+        final TermIndex applied = getLastAppliedTermIndex();
+        final long hw = highWatermark.offset();
+        return new CatchUpSource.LeaderState(log.logStartOffset(), hw, applied == null ? 0 : applied.getTerm(),
+            applied == null ? -1 : applied.getIndex());
     }
 
     private static Properties readCheckpoint(final File file) throws IOException {
@@ -538,13 +705,10 @@ public final class PartitionStateMachine extends BaseStateMachine {
         }
     }
 
+    /** The log belongs to the host's LogManager, which closes it; a removed replica's log is removed there. */
     @Override
     public void close() throws IOException {
         super.close();
-        final PartitionLog l = log;
-        if (l != null) {
-            l.close();
-        }
     }
 
     /** @return the partition */
@@ -565,6 +729,11 @@ public final class PartitionStateMachine extends BaseStateMachine {
     /** @return true on a leader whose first entry of its term is applied (its high watermark is current) */
     public boolean isLeaderReady() {
         return leaderReady;
+    }
+
+    /** @return how many times this replica caught up by copying its leader's segments */
+    public int catchUps() {
+        return catchUps.get();
     }
 
     /** @return true until a storage failure took the replica out of service */

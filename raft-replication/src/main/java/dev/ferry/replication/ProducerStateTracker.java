@@ -143,12 +143,12 @@ final class ProducerStateTracker {
         return producers.size();
     }
 
-    private static int lastSequence(final RecordBatch batch) {
+    static int lastSequence(final RecordBatch batch) {
         final long last = (long) batch.baseSequence() + batch.recordCount() - 1;
         return (int) (last > Integer.MAX_VALUE ? last - Integer.MAX_VALUE - 1 : last);
     }
 
-    private static int nextSequence(final int seq) {
+    static int nextSequence(final int seq) {
         return seq == Integer.MAX_VALUE ? 0 : seq + 1;
     }
 }

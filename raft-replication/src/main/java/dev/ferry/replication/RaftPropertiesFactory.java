@@ -49,8 +49,9 @@ public final class RaftPropertiesFactory {
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(p, durability == Durability.REPLICATED);
 
         // Raft entries are ~100 bytes of header: small segments, little preallocation, a small cache.
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(8L << 20));
-        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(256L << 10));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(tuning.raftLogSegmentBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(256L << 10,
+            tuning.raftLogSegmentBytes())));
         RaftServerConfigKeys.Log.setSegmentCacheNumMax(p, 2);
         // The direct write buffer must exceed the largest entry the appender sends; both track the entry size.
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(tuning.maxEntryBytes()));
@@ -64,10 +65,14 @@ public final class RaftPropertiesFactory {
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(tuning.electionTimeoutMaxMs(),
             TimeUnit.MILLISECONDS));
 
-        // Catch-up of far-behind followers is by segment copy (notification mode), not by streaming snapshot
-        // files through Raft. Until that copy exists, the Raft log is not purged: its entries are tiny.
+        // Snapshots are small checkpoints; the Raft log is purged up to them. A follower behind the purge point
+        // is notified (install.snapshot disabled) and copies the leader's segments (PartitionStateMachine)
+        // instead of Ratis streaming snapshot files or replaying entries one by one.
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, false);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, tuning.snapshotEntries());
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, tuning.snapshotEntries()));
         return p;
     }
 }

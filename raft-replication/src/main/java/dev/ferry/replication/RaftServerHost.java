@@ -4,6 +4,7 @@ import dev.ferry.log.LogConfig;
 import dev.ferry.log.LogManager;
 import dev.ferry.log.PartitionLog;
 import dev.ferry.log.Time;
+import dev.ferry.log.record.RecordBatch;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -14,6 +15,8 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
@@ -34,6 +37,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -66,7 +72,11 @@ public final class RaftServerHost implements Closeable {
     private final Map<RaftGroupId, PartitionId> partitions = new ConcurrentHashMap<>();
     private final Map<PartitionId, PartitionStateMachine> stateMachines = new ConcurrentHashMap<>();
     private final Map<PartitionId, EntryCoalescer> coalescers = new ConcurrentHashMap<>();
+    private final Map<PartitionId, ProducerAdmission> admissions = new ConcurrentHashMap<>();
     private final int maxEntryBytes;
+    private final CatchUpSource catchUpSource;
+    /** Partition-log I/O of every replica here; never interrupted (see SerialExecutor). */
+    private final ExecutorService ioPool;
 
     /**
      * Creates and starts the server; partitions found on disk are reloaded and reconciled with their Raft logs.
@@ -78,17 +88,25 @@ public final class RaftServerHost implements Closeable {
      * @param durability when writes are acknowledged
      * @param logConfig settings of the partition logs
      * @param tuning Raft timeouts and sizes
+     * @param catchUpSource where replicas behind their leader's Raft log start copy segments from, or null
      * @throws IOException when the server cannot start
      */
     public RaftServerHost(final String nodeId, final String host, final int port, final Path dataDir,
-                          final Durability durability, final LogConfig logConfig, final RaftTuning tuning)
-        throws IOException {
+                          final Durability durability, final LogConfig logConfig, final RaftTuning tuning,
+                          final CatchUpSource catchUpSource) throws IOException {
         if (tuning.maxEntryBytes() < logConfig.maxBatchBytes()) {
             throw new IllegalArgumentException("raft maxEntryBytes=" + tuning.maxEntryBytes()
                 + " must be >= max.batch.bytes=" + logConfig.maxBatchBytes());
         }
         this.nodeId = nodeId;
         this.maxEntryBytes = tuning.maxEntryBytes();
+        this.catchUpSource = catchUpSource;
+        final AtomicInteger ioThreads = new AtomicInteger();
+        this.ioPool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            final Thread t = new Thread(r, "ferry-log-io-" + nodeId + "-" + ioThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.dataDir = Files.createDirectories(dataDir);
         this.durability = durability;
         this.logConfig = logConfig;
@@ -125,7 +143,8 @@ public final class RaftServerHost implements Closeable {
             throw new IllegalStateException("node=" + nodeId + " has no partition for raft group " + gid
                 + "; " + dataDir.resolve(GROUPS_FILE) + " lost it");
         }
-        final PartitionStateMachine sm = new PartitionStateMachine(partition, nodeId, durability, this::openLog);
+        final PartitionStateMachine sm = new PartitionStateMachine(partition, nodeId, durability, this::openLog,
+            catchUpSource, ioPool);
         stateMachines.put(partition, sm);
         return sm;
     }
@@ -138,10 +157,46 @@ public final class RaftServerHost implements Closeable {
         }
     }
 
-    /** Retention never deletes what is not committed on this replica. */
+    /** Retention deletes only data whose Raft entries are purged: below the latest snapshot's high watermark. */
     private long retentionBound(final PartitionLog log) {
         final PartitionStateMachine sm = stateMachines.get(PartitionId.parse(log.name()));
-        return sm == null ? 0 : sm.highWatermark().offset();
+        return sm == null ? 0 : sm.retentionBound();
+    }
+
+    /**
+     * Takes a checkpoint of a partition now and purges its Raft log up to it (normally automatic every
+     * {@link RaftTuning#snapshotEntries()} entries).
+     *
+     * @param partition the partition
+     * @return the Raft index of the checkpoint
+     * @throws IOException when Ratis refuses
+     */
+    public long snapshot(final PartitionId partition) throws IOException {
+        final RaftClientReply reply = server.snapshotManagement(SnapshotManagementRequest.newCreate(clientId,
+            server.getId(), RaftGroupId.valueOf(partition.raftGroupUuid()), callIds.incrementAndGet(), 30_000));
+        if (!reply.isSuccess()) {
+            throw new IOException("snapshot of partition=" + partition + " failed: " + reply.getException());
+        }
+        return reply.getLogIndex();
+    }
+
+    /**
+     * Changes a partition's replicas (reassignment: add, remove or replace). Call on the leader after the new
+     * replicas' nodes have {@link #addReplica added} the partition with the new peer list; a new replica
+     * catches up by copying the leader's segments.
+     *
+     * @param partition the partition
+     * @param peers the new full set of replicas
+     * @throws IOException when Ratis refuses or times out
+     */
+    public void changeReplicas(final PartitionId partition, final List<RaftPeer> peers) throws IOException {
+        final RaftClientReply reply = server.setConfiguration(new SetConfigurationRequest(clientId, server.getId(),
+            RaftGroupId.valueOf(partition.raftGroupUuid()), callIds.incrementAndGet(), peers));
+        if (!reply.isSuccess()) {
+            throw new IOException("replica change of partition=" + partition + " to " + peers + " failed: "
+                + reply.getException());
+        }
+        LOG.info("partition={} node={} replicas changed to {}", partition, nodeId, peers);
     }
 
     private void reconcile(final RaftGroupId gid) throws IOException {
@@ -192,8 +247,11 @@ public final class RaftServerHost implements Closeable {
                 + reply.getException());
         }
         stateMachines.remove(partition);
+        coalescers.remove(partition);
+        admissions.remove(partition);
         partitions.remove(gid);
         saveGroups();
+        logManager.remove(partition.name(), deleteData);
     }
 
     /**
@@ -214,14 +272,28 @@ public final class RaftServerHost implements Closeable {
             return CompletableFuture.failedFuture(new IllegalArgumentException("node=" + nodeId
                 + " hosts no replica of partition=" + partition));
         }
+        final RecordBatch batch = new RecordBatch();
+        final CompletableFuture<AppendResult> result;
         try {
             sm.validate(batches);
+            batch.wrap(batches, batches.position());
+            // One batch per partition and request is what producers send; that batch goes through the gate.
+            final boolean idempotent = batch.producerId() >= 0 && batch.sizeInBytes() == batches.remaining();
+            final ProducerAdmission gate = admissions.computeIfAbsent(partition, p -> new ProducerAdmission(p, sm));
+            synchronized (gate) {
+                final CompletableFuture<AppendResult> answered = idempotent ? gate.admit(batch) : null;
+                if (answered != null) {
+                    return acks == Acks.NONE ? CompletableFuture.completedFuture(AppendResult.UNKNOWN) : answered;
+                }
+                result = coalescers.computeIfAbsent(partition, p -> new EntryCoalescer(MAX_ENTRIES_IN_FLIGHT,
+                    maxEntryBytes, data -> submit(p, sm, data))).submit(batches, acks == Acks.NONE ? Acks.ALL : acks);
+                if (idempotent) {
+                    gate.track(batch, result);
+                }
+            }
         } catch (final RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        final CompletableFuture<AppendResult> result = coalescers.computeIfAbsent(partition,
-            p -> new EntryCoalescer(MAX_ENTRIES_IN_FLIGHT, maxEntryBytes, data -> submit(p, sm, data)))
-            .submit(batches, acks);
         return acks == Acks.NONE ? CompletableFuture.completedFuture(AppendResult.UNKNOWN) : result;
     }
 
@@ -348,6 +420,8 @@ public final class RaftServerHost implements Closeable {
         try {
             server.close();
         } finally {
+            // Not shutdownNow(): an interrupt would close channels of logs still being closed.
+            ioPool.shutdown();
             logManager.close();
         }
         LOG.info("node={} raft server stopped", nodeId);

@@ -7,13 +7,17 @@ package dev.ferry.replication;
  *                             heartbeats go out at about half the minimum, per partition and follower
  * @param electionTimeoutMaxMs upper end of the election timeout
  * @param maxEntryBytes the largest Raft entry (coalesced batches of one partition); at least max.batch.bytes
+ * @param snapshotEntries take a checkpoint and purge the Raft log every this many entries; a follower further
+ *                        behind catches up by copying segments. Retention waits for the checkpoint.
+ * @param raftLogSegmentBytes size of Ratis's own log segments; Ratis purges only whole closed segments
  */
-public record RaftTuning(int electionTimeoutMinMs, int electionTimeoutMaxMs, int maxEntryBytes) {
+public record RaftTuning(int electionTimeoutMinMs, int electionTimeoutMaxMs, int maxEntryBytes, long snapshotEntries,
+                         int raftLogSegmentBytes) {
     /**
      * 1-2 s election timeouts: failover within a few seconds while a node's idle heartbeat traffic stays
      * about 7x lower than Ratis's 150-300 ms defaults (heartbeats are per group, not per node).
      */
-    public static final RaftTuning DEFAULTS = new RaftTuning(1000, 2000, 4 << 20);
+    public static final RaftTuning DEFAULTS = new RaftTuning(1000, 2000, 4 << 20, 10_000, 1 << 20);
 
     /**
      * @throws IllegalArgumentException naming the field when a value is out of range
@@ -22,6 +26,12 @@ public record RaftTuning(int electionTimeoutMinMs, int electionTimeoutMaxMs, int
         if (electionTimeoutMinMs < 50 || electionTimeoutMaxMs <= electionTimeoutMinMs) {
             throw new IllegalArgumentException("raft election timeouts must satisfy 50 <= min < max: min="
                 + electionTimeoutMinMs + " max=" + electionTimeoutMaxMs);
+        }
+        if (raftLogSegmentBytes < 1024) {
+            throw new IllegalArgumentException("raftLogSegmentBytes=" + raftLogSegmentBytes + " must be >= 1024");
+        }
+        if (snapshotEntries < 1) {
+            throw new IllegalArgumentException("raft snapshotEntries=" + snapshotEntries + " must be >= 1");
         }
         if (maxEntryBytes < 64 << 10) {
             throw new IllegalArgumentException("raft maxEntryBytes=" + maxEntryBytes + " must be >= 65536");

@@ -26,16 +26,24 @@ import static org.awaitility.Awaitility.await;
  * Nodes can be stopped abruptly and restarted on the same port and directory. Not thread-safe.
  */
 final class MiniFerryRaftCluster implements Closeable {
-    static final RaftTuning FAST = new RaftTuning(300, 600, 4 << 20);
+    /** Short timeouts for quick failover in tests; no automatic snapshots unless a test asks. */
+    static final RaftTuning FAST = new RaftTuning(300, 600, 4 << 20, 1_000_000, 1 << 20);
 
     private final Path dir;
     private final Durability durability;
     private final LogConfig logConfig;
     private final int[] ports;
     private final RaftServerHost[] hosts;
+    private final RaftTuning tuning;
 
     MiniFerryRaftCluster(final Path dir, final int nodes, final Durability durability, final LogConfig logConfig)
         throws IOException {
+        this(dir, nodes, durability, logConfig, FAST);
+    }
+
+    MiniFerryRaftCluster(final Path dir, final int nodes, final Durability durability, final LogConfig logConfig,
+                         final RaftTuning tuning) throws IOException {
+        this.tuning = tuning;
         this.dir = dir;
         this.durability = durability;
         this.logConfig = logConfig;
@@ -53,7 +61,7 @@ final class MiniFerryRaftCluster implements Closeable {
 
     void start(final int i) throws IOException {
         hosts[i] = new RaftServerHost(nodeId(i), "127.0.0.1", ports[i], dir.resolve(nodeId(i)), durability, logConfig,
-            FAST);
+            tuning, new InProcessCatchUp());
     }
 
     /** Stops a node the way a crash looks to its peers: the server goes away without handing anything over. */
@@ -94,7 +102,8 @@ final class MiniFerryRaftCluster implements Closeable {
         final int[] leader = {-1};
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
             for (int i = 0; i < hosts.length; i++) {
-                if (hosts[i] != null && hosts[i].status(p).leader() && hosts[i].stateMachine(p).isLeaderReady()) {
+                if (hosts[i] != null && hosts[i].stateMachine(p) != null && hosts[i].status(p).leader()
+                    && hosts[i].stateMachine(p).isLeaderReady()) {
                     leader[0] = i;
                     return true;
                 }
@@ -123,7 +132,7 @@ final class MiniFerryRaftCluster implements Closeable {
     void awaitHighWatermark(final PartitionId p, final long offset) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
             for (final RaftServerHost h : hosts) {
-                if (h != null && h.stateMachine(p).highWatermark().offset() < offset) {
+                if (h != null && h.stateMachine(p) != null && h.stateMachine(p).highWatermark().offset() < offset) {
                     return false;
                 }
             }
@@ -146,6 +155,31 @@ final class MiniFerryRaftCluster implements Closeable {
             return out.toByteArray();
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Copies from the leader's log in this JVM: the mechanics of catch-up without the broker's transport. */
+    private final class InProcessCatchUp implements CatchUpSource {
+        private PartitionStateMachine leader(final String nodeId, final PartitionId p) throws IOException {
+            final RaftServerHost h = hosts[Integer.parseInt(nodeId.substring(1))];
+            if (h == null || h.stateMachine(p) == null) {
+                throw new IOException("node " + nodeId + " is down or does not host " + p);
+            }
+            return h.stateMachine(p);
+        }
+
+        @Override
+        public LeaderState leaderState(final String leaderNodeId, final PartitionId partition) throws IOException {
+            return leader(leaderNodeId, partition).committedState();
+        }
+
+        @Override
+        public ByteBuffer fetch(final String leaderNodeId, final PartitionId partition, final long fromOffset,
+                                final long upToOffset, final int maxBytes) throws IOException {
+            final LogReadSlice slice = leader(leaderNodeId, partition).log().read(fromOffset, maxBytes, upToOffset);
+            final ByteBuffer out = ByteBuffer.allocate(slice.sizeInBytes());
+            slice.readInto(out);
+            return out.flip();
         }
     }
 
