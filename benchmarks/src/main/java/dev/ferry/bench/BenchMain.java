@@ -25,10 +25,21 @@ public final class BenchMain {
             case "log-perf":
                 LogPerf.main(rest);
                 break;
+            case "replication-perf":
+                ReplicationPerf.main(rest);
+                break;
+            case "raft-groups":
+                RaftGroupsPerf.main(rest);
+                break;
             default:
-                System.err.println("usage: java -jar ferry-benchmarks.jar demo|log-perf [options]\n"
-                    + "  demo       append and read back a million records through a partition log\n"
-                    + "  log-perf   append throughput vs dd, and zero-copy read throughput to a socket");
+                System.err.println("usage: java -jar ferry-benchmarks.jar demo|log-perf|replication-perf|raft-groups"
+                    + " [options]\n"
+                    + "  demo              append and read back a million records through a partition log\n"
+                    + "  log-perf          append throughput vs dd, and zero-copy read throughput to a socket\n"
+                    + "  replication-perf  core-log alone vs 3 Raft replicas (REPLICATED, FSYNC): throughput,"
+                    + " ack latency, disk bytes per byte\n"
+                    + "  raft-groups       per-group cost of Raft groups in one server: start-up, threads,"
+                    + " heap, direct memory, idle CPU, RSS");
                 System.exit(tool.isEmpty() || "help".equals(tool) ? 0 : 2);
         }
     }
