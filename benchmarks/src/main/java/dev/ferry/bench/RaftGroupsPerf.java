@@ -76,7 +76,8 @@ final class RaftGroupsPerf {
         final LogConfig logConfig = LogConfig.from(Map.of(LogConfig.MAX_BATCH_BYTES,
             Math.min(LogConfig.DEFAULTS.maxBatchBytes(), maxEntryBytes)));
         final Settings s = new Settings(peers, Durability.valueOf(options.string("durability", "REPLICATED")
-            .toUpperCase()), new RaftTuning(ELECTION_MIN_MS, ELECTION_MAX_MS, maxEntryBytes), logConfig,
+            .toUpperCase()), new RaftTuning(ELECTION_MIN_MS, ELECTION_MAX_MS, maxEntryBytes,
+                RaftTuning.DEFAULTS.snapshotEntries(), RaftTuning.DEFAULTS.raftLogSegmentBytes()), logConfig,
             (int) options.bytes("idle-seconds", 30), Path.of(options.string("dir", "benchmarks/target/raft-groups")));
         Files.createDirectories(s.baseDir());
         System.out.printf("raft-groups: %s, groups %s, durability %s, election timeout %d-%d ms, maxEntryBytes %d"
@@ -130,7 +131,7 @@ final class RaftGroupsPerf {
         try {
             for (int i = 0; i < s.peers(); i++) {
                 hosts[i] = new RaftServerHost(nodeId(i), "127.0.0.1", ports[i], dir.resolve(nodeId(i)),
-                    s.durability(), s.logConfig(), s.tuning());
+                    s.durability(), s.logConfig(), s.tuning(), null);
             }
             final long start = System.nanoTime();
             try {

@@ -217,7 +217,7 @@ final class ReplicationPerf {
         try {
             for (int i = 0; i < REPLICAS; i++) {
                 hosts[i] = new RaftServerHost(nodeId(i), "127.0.0.1", ports[i], dir.resolve(nodeId(i)), durability,
-                    LogConfig.DEFAULTS, RaftTuning.DEFAULTS);
+                    LogConfig.DEFAULTS, RaftTuning.DEFAULTS, null);
             }
             for (final RaftServerHost h : hosts) {
                 h.addReplica(PARTITION, peers);

@@ -475,15 +475,16 @@ public final class PartitionStateMachine extends BaseStateMachine {
             return CompletableFuture.completedFuture(
                 trx.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData());
         }
-        // On Ferry's pool: the appender thread asking may be interrupted, which would close the segment's channel.
-        return CompletableFuture.supplyAsync(() -> {
+        // In the serial chain, behind the write of this entry (Ratis may ask before that write has run), and on
+        // Ferry's pool: the appender thread asking may be interrupted, which would close the segment's channel.
+        return io.submit(() -> {
             ensureHealthy();
             try {
                 return readEntryData(entry.getIndex());
             } catch (final IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, ioPool);
+        });
     }
 
     /** A lagging follower needs an entry whose request has completed: read its batches back from the log. */
@@ -520,12 +521,28 @@ public final class PartitionStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(final TransactionContext trx) {
         final LogEntryProto entry = trx.getLogEntry();
         final long index = entry.getIndex();
-        final Long written = endOffsetByIndex.remove(index);
-        // On replay after a restart the entry has no data and the map is empty: the log knows where it ends.
-        final long end = written != null ? written : log.offsetOfRaftIndex(index + 1);
-        highWatermark.advanceTo(end);
-        updateLastAppliedTermIndex(entry.getTerm(), index);
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        // Behind this replica's own write of the entry in the serial chain: under REPLICATED durability Ratis may
+        // commit an entry (followers have it) before the leader's asynchronous write of it has finished.
+        return io.submit(() -> {
+            final Long written = endOffsetByIndex.remove(index);
+            // On replay after a restart the entry has no data and the map is empty: the log knows where it ends.
+            final long end = written != null ? written : log.offsetOfRaftIndex(index + 1);
+            highWatermark.advanceTo(end);
+            updateLastAppliedTermIndex(entry.getTerm(), index);
+            return Message.EMPTY;
+        });
+    }
+
+    /**
+     * Configuration and metadata entries carry no data; their applied index moves through the same serial
+     * chain as data entries, so the last applied index never goes backwards.
+     */
+    @Override
+    public void notifyTermIndexUpdated(final long term, final long index) {
+        io.submit(() -> {
+            updateLastAppliedTermIndex(term, index);
+            return null;
+        });
     }
 
     // ---- snapshots: a small checkpoint; the partition log is the state --------------------------------------
