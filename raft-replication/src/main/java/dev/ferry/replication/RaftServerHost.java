@@ -134,7 +134,20 @@ public final class RaftServerHost implements Closeable {
      * @return the Raft peer
      */
     public static RaftPeer peer(final String nodeId, final String address) {
-        return RaftPeer.newBuilder().setId(nodeId).setAddress(address).build();
+        return peer(nodeId, address, 0);
+    }
+
+    /**
+     * A replica with a leadership priority: Ratis moves leadership to the caught-up replica with the highest
+     * priority, so a partition's preferred leader takes its leadership back when its node returns.
+     *
+     * @param nodeId a node's id
+     * @param address its Raft address, host:port
+     * @param priority higher is preferred; 0 for no preference
+     * @return the Raft peer
+     */
+    public static RaftPeer peer(final String nodeId, final String address, final int priority) {
+        return RaftPeer.newBuilder().setId(nodeId).setAddress(address).setPriority(priority).build();
     }
 
     private PartitionStateMachine newStateMachine(final RaftGroupId gid) {

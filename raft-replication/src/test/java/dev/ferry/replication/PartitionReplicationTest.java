@@ -189,6 +189,29 @@ class PartitionReplicationTest {
     }
 
     @Test
+    void shouldGiveLeadershipBackToThePreferredReplicaWhenItReturns() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        final List<org.apache.ratis.protocol.RaftPeer> peers = new ArrayList<>();
+        for (final org.apache.ratis.protocol.RaftPeer p : cluster.peers()) {
+            peers.add(RaftServerHost.peer(p.getId().toString(), p.getAddress(), "n2".equals(p.getId().toString())
+                ? 1 : 0));
+        }
+        for (int i = 0; i < 3; i++) {
+            cluster.host(i).addReplica(P, peers);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.awaitLeader(P) == 2);
+        cluster.appendToLeader(P, batchOf("one"));
+        cluster.stop(2);
+        assertThat(cluster.awaitLeader(P)).isNotEqualTo(2);
+        cluster.appendToLeader(P, batchOf("two"));
+        cluster.start(2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.awaitLeader(P) == 2);
+        assertThat(cluster.appendToLeader(P, batchOf("three")).baseOffset()).isEqualTo(2);
+        cluster.awaitHighWatermark(P, 3);
+        assertReplicasIdentical(3);
+    }
+
+    @Test
     void shouldLoseNoAcknowledgedBatchWhenTheLeaderDiesUnderLoad() throws Exception {
         cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
         cluster.createPartition(P);
