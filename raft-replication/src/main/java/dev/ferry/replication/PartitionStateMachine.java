@@ -82,7 +82,11 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private volatile PartitionLog log;
     private final HighWatermark highWatermark = new HighWatermark(0);
     private volatile boolean leaderReady;
+    private volatile boolean leader;
     private volatile long snapshotHighWatermark;
+    /** Producer state of the latest checkpoint, and the offset it covers (written under writeLock). */
+    private String checkpointProducers;
+    private long checkpointProducersOffset;
     private final java.util.concurrent.atomic.AtomicInteger catchUps = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Throwable unhealthy;
     /** Orders write, truncate and the start-up reconcile; uncontended on the write path (one Ratis thread). */
@@ -140,7 +144,11 @@ public final class PartitionStateMachine extends BaseStateMachine {
         highWatermark.advanceTo(Math.min(hw, log.logEndOffset()));
         final long[] last = log.lastTermAndRaftIndex();
         lastWrittenIndex = last == null ? -1 : last[1];
-        producers.rebuild(log);
+        final Properties checkpoint = snapshot == null ? null : readCheckpoint(snapshot.getFile().getPath().toFile());
+        checkpointProducers = checkpoint == null ? null : checkpoint.getProperty("producers");
+        checkpointProducersOffset = checkpoint == null ? 0
+            : Long.parseLong(checkpoint.getProperty("producersCoveredOffset", String.valueOf(hw)));
+        rebuildProducerState();
     }
 
     @Override
@@ -409,8 +417,17 @@ public final class PartitionStateMachine extends BaseStateMachine {
         return kept;
     }
 
+    /**
+     * Producer state = the latest checkpoint's (it outlives segments that retention deleted) plus the batch
+     * headers of the log after it; without a checkpoint, the whole log.
+     */
     private void rebuildProducerState() {
         try {
+            if (checkpointProducers != null && checkpointProducersOffset <= log.logEndOffset()) {
+                producers.load(checkpointProducers);
+                producers.rebuild(log, checkpointProducersOffset);
+                return;
+            }
             producers.rebuild(log);
         } catch (final IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -561,17 +578,25 @@ public final class PartitionStateMachine extends BaseStateMachine {
         }
         final long hw = highWatermark.offset();
         log.flush(hw);
-        writeCheckpoint(applied, hw);
+        final String producerState;
+        synchronized (writeLock) {
+            producerState = producers.encode(hw);
+            checkpointProducers = producerState;
+            checkpointProducersOffset = hw;
+        }
+        writeCheckpoint(applied, hw, producerState, hw);
         snapshotHighWatermark = hw;
         return applied.getIndex();
     }
 
     /** A small checkpoint file, named by Ratis's term_index scheme: temp file, fsync, atomic rename. */
-    private void writeCheckpoint(final TermIndex applied, final long hw) throws IOException {
+    private void writeCheckpoint(final TermIndex applied, final long hw, final String producerState,
+                                 final long producersCoveredOffset) throws IOException {
         final File file = storage.getSnapshotFile(applied.getTerm(), applied.getIndex());
         final File tmp = new File(file.getPath() + ".tmp");
         final String body = "partition=" + partition + "\nappliedTerm=" + applied.getTerm() + "\nappliedIndex="
-            + applied.getIndex() + "\nhighWatermark=" + hw + "\nlogStartOffset=" + log.logStartOffset() + "\n";
+            + applied.getIndex() + "\nhighWatermark=" + hw + "\nlogStartOffset=" + log.logStartOffset()
+            + "\nproducers=" + producerState + "\nproducersCoveredOffset=" + producersCoveredOffset + "\n";
         Files.writeString(tmp.toPath(), body, StandardCharsets.UTF_8);
         try (var ch = java.nio.channels.FileChannel.open(tmp.toPath(), java.nio.file.StandardOpenOption.WRITE)) {
             ch.force(true);
@@ -643,7 +668,10 @@ public final class PartitionStateMachine extends BaseStateMachine {
             log.flush(log.logEndOffset());
             final TermIndex applied = TermIndex.valueOf(state.appliedTerm(), state.appliedIndex());
             final long hw = log.offsetOfRaftIndex(state.appliedIndex() + 1);
-            writeCheckpoint(applied, hw);
+            // The copied log holds every batch up to the leader's high watermark: its producer state is rebuilt
+            // from the log at reinitialize, so the checkpoint carries only what lies below the copy.
+            final String producerState = producers.encode(log.logStartOffset());
+            writeCheckpoint(applied, hw, producerState, log.logStartOffset());
             snapshotHighWatermark = hw;
             catchUps.incrementAndGet();
             LOG.info("partition={} node={} caught up from leader={}: copied {} bytes, logEndOffset={} applied={} "
@@ -688,6 +716,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
     @Override
     public void notifyLeaderChanged(final RaftGroupMemberId groupMemberId, final RaftPeerId newLeaderId) {
         leaderReady = false;
+        leader = newLeaderId != null && newLeaderId.equals(groupMemberId.getPeerId());
         LOG.info("partition={} node={} leader is now {}", partition, nodeId, newLeaderId);
     }
 
@@ -741,6 +770,16 @@ public final class PartitionStateMachine extends BaseStateMachine {
     /** @return the replica's high watermark */
     public HighWatermark highWatermark() {
         return highWatermark;
+    }
+
+    /**
+     * The bound readers of this replica use: the high watermark, except on a leader that has not yet applied
+     * the first entry of its term, whose high watermark may still lag what the previous leader exposed.
+     *
+     * @return the offset readers may read below, or -1 while this replica is a leader that is not ready
+     */
+    public long highWatermarkForReads() {
+        return leader && !leaderReady ? -1 : highWatermark.offset();
     }
 
     /** @return true on a leader whose first entry of its term is applied (its high watermark is current) */

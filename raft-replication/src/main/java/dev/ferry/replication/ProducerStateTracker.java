@@ -36,7 +36,7 @@ final class ProducerStateTracker {
     }
 
     /** A batch remembered for duplicate detection. */
-    private record BatchMeta(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
+    private record BatchMeta(short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
     }
 
     private static final class ProducerEntry {
@@ -100,8 +100,58 @@ final class ProducerStateTracker {
         if (entry.batches.size() == RETAINED_BATCHES) {
             entry.batches.pollFirst();
         }
-        entry.batches.addLast(new BatchMeta(batch.baseSequence(), lastSequence(batch), batch.baseOffset(),
-            batch.lastOffset()));
+        entry.batches.addLast(new BatchMeta(batch.producerEpoch(), batch.baseSequence(), lastSequence(batch),
+            batch.baseOffset(), batch.lastOffset()));
+    }
+
+    /**
+     * The state as of an offset, for a checkpoint: every remembered batch that ends below it, one line each
+     * ({@code producerId,epoch,firstSeq,lastSeq,firstOffset,lastOffset}). Batches at or above it may still be
+     * truncated, so they are left out and found again by scanning the log from there.
+     *
+     * @param belowOffset exclusive bound, the high watermark of the checkpoint
+     * @return the encoded state
+     */
+    String encode(final long belowOffset) {
+        final StringBuilder sb = new StringBuilder();
+        producers.forEach((id, entry) -> entry.batches.forEach(b -> {
+            if (b.lastOffset < belowOffset) {
+                sb.append(id).append(',').append(b.epoch).append(',').append(b.firstSeq).append(',')
+                    .append(b.lastSeq).append(',').append(b.firstOffset).append(',').append(b.lastOffset)
+                    .append(';');
+            }
+        }));
+        return sb.toString();
+    }
+
+    /**
+     * Replaces the state with a checkpoint's; {@link #rebuild(PartitionLog, long)} then adds the log after it.
+     *
+     * @param encoded the output of {@link #encode}
+     * @throws IllegalArgumentException when the text is malformed
+     */
+    void load(final String encoded) {
+        producers.clear();
+        for (final String line : encoded.split(";")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            final String[] f = line.split(",");
+            if (f.length != 6) {
+                throw new IllegalArgumentException("malformed producer state entry: " + line);
+            }
+            final ProducerEntry entry = producers.computeIfAbsent(Long.parseLong(f[0]), id -> new ProducerEntry());
+            final BatchMeta b = new BatchMeta(Short.parseShort(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
+                Long.parseLong(f[4]), Long.parseLong(f[5]));
+            if (b.epoch != entry.epoch) {
+                entry.epoch = b.epoch;
+                entry.batches.clear();
+            }
+            if (entry.batches.size() == RETAINED_BATCHES) {
+                entry.batches.pollFirst();
+            }
+            entry.batches.addLast(b);
+        }
     }
 
     /**
@@ -112,9 +162,20 @@ final class ProducerStateTracker {
      */
     void rebuild(final PartitionLog log) throws IOException {
         producers.clear();
+        rebuild(log, log.logStartOffset());
+    }
+
+    /**
+     * Adds the batch headers of a log from an offset on to the current state (after {@link #load}).
+     *
+     * @param log the partition log
+     * @param fromOffset where the loaded state ends
+     * @throws IOException on a read error
+     */
+    void rebuild(final PartitionLog log, final long fromOffset) throws IOException {
         final ByteBuffer header = ByteBuffer.allocate(RecordBatchLayout.HEADER_SIZE);
         final RecordBatch batch = new RecordBatch();
-        long next = log.logStartOffset();
+        long next = Math.max(fromOffset, log.logStartOffset());
         final long end = log.logEndOffset();
         while (next < end) {
             final LogReadSlice slice = log.read(next, 8 << 20, end);
@@ -129,7 +190,7 @@ final class ProducerStateTracker {
                     }
                 }
                 batch.wrap(header.flip(), 0);
-                if (batch.producerId() >= 0) {
+                if (batch.producerId() >= 0 && batch.lastOffset() >= fromOffset) {
                     onAppended(batch);
                 }
                 pos += batch.sizeInBytes();

@@ -1,5 +1,6 @@
 package dev.ferry.replication;
 
+import dev.ferry.log.TestBatches;
 import dev.ferry.log.record.RecordBatchBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -97,5 +98,30 @@ class IdempotentProducerTest {
         }
         assertThat(cluster.appendToLeader(P, last).baseOffset()).isZero();
         assertThat(cluster.appendToLeader(P, batch((short) 0, 4, 1)).baseOffset()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldRememberProducersFromTheCheckpointAfterRetentionDeletedTheirBatches() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        final ByteBuffer last = batch((short) 0, 0, 4);
+        cluster.appendToLeader(P, last);
+        cluster.appendToLeader(P, TestBatches.batch(1, 10, 1000L));
+        cluster.awaitHighWatermark(P, 5);
+        for (int i = 0; i < 3; i++) {
+            cluster.host(i).snapshot(P);
+            // Retention (simulated): the producer's batch is gone from every replica's log.
+            cluster.host(i).stateMachine(P).log().deleteRecordsBefore(5);
+        }
+        for (int i = 0; i < 3; i++) {
+            cluster.stop(i);
+        }
+        for (int i = 0; i < 3; i++) {
+            cluster.start(i);
+        }
+        final AppendResult retried = cluster.appendToLeader(P, last);
+        assertThat(retried.baseOffset()).isZero();
+        assertThat(retried.lastOffset()).isEqualTo(3);
+        assertThat(cluster.appendToLeader(P, batch((short) 0, 4, 1)).baseOffset()).isEqualTo(5);
     }
 }

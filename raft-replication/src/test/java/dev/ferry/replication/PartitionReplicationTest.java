@@ -88,6 +88,8 @@ class PartitionReplicationTest {
         assertReplicasIdentical(expected);
         for (int i = 0; i < 3; i++) {
             assertThat(cluster.host(i).stateMachine(P).log().logEndOffset()).isEqualTo(expected);
+            // Followers and a ready leader let readers read up to the high watermark.
+            assertThat(cluster.host(i).stateMachine(P).highWatermarkForReads()).isEqualTo(expected);
         }
     }
 
