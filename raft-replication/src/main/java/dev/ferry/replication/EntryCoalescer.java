@@ -62,7 +62,8 @@ final class EntryCoalescer {
      * Queues validated batches for the next entry.
      *
      * @param batches whole, validated batches (not copied; must not change until the future completes)
-     * @param acks when the future completes
+     * @param acks when the future completes: {@link Acks#LEADER} or {@link Acks#ALL} (the host answers acks=0
+     *             itself and queues those requests as ALL)
      * @return the offsets of these batches
      */
     CompletableFuture<AppendResult> submit(final ByteBuffer batches, final Acks acks) {
@@ -96,7 +97,6 @@ final class EntryCoalescer {
                     maybeSend();
                 }
                 complete(entry, Acks.ALL, result, error);
-                complete(entry, Acks.NONE, result, error);
             });
         }
     }

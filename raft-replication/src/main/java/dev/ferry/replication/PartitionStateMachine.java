@@ -69,7 +69,6 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private final Durability durability;
     private final Function<PartitionId, PartitionLog> logOpener;
     private final CatchUpSource catchUpSource;
-    private final Executor ioPool;
     private final SerialExecutor io;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     /** End offset after each written but not yet applied Raft index. */
@@ -108,7 +107,6 @@ public final class PartitionStateMachine extends BaseStateMachine {
                                  final Function<PartitionId, PartitionLog> logOpener,
                                  final CatchUpSource catchUpSource, final Executor ioPool) {
         this.partition = partition;
-        this.ioPool = ioPool;
         this.io = new SerialExecutor(ioPool);
         this.catchUpSource = catchUpSource;
         this.nodeId = nodeId;
