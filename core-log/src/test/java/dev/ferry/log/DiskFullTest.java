@@ -2,23 +2,18 @@ package dev.ferry.log;
 
 import dev.ferry.log.segment.LogFileNames;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
@@ -39,22 +34,20 @@ class DiskFullTest {
     private final MockTime time = new MockTime(T0);
     private ScheduledExecutorService scheduler;
     private Path mountPoint;
-    private boolean mounted;
+    private TmpfsMount tmpfs;
     private PartitionLog log;
 
     @BeforeEach
     void setUp() throws Exception {
         scheduler = Executors.newSingleThreadScheduledExecutor();
         mountPoint = Files.createTempDirectory("ferry-disk-full");
-        final String user = System.getProperty("user.name");
-        if (!"root".equals(user)) {
-            skip("not root (user.name=" + user + "): cannot mount a tmpfs");
+        try {
+            tmpfs = TmpfsMount.mountOrSkip(mountPoint, "2m");
+        } finally {
+            if (tmpfs == null) {
+                Files.deleteIfExists(mountPoint);
+            }
         }
-        final String[] result = run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint.toString());
-        if (!"0".equals(result[0])) {
-            skip("mount -t tmpfs not permitted: exit=" + result[0] + " output=" + result[1].strip());
-        }
-        mounted = true;
     }
 
     @AfterEach
@@ -65,31 +58,11 @@ class DiskFullTest {
             }
         } finally {
             scheduler.shutdownNow();
-            if (mounted) {
-                // Lazy: closed index files stay mapped until the garbage collector unmaps them (AbstractIndex
-                // never unmaps), which keeps a plain umount busy; -l detaches now and frees the tmpfs later.
-                final String[] result = run("umount", "-l", mountPoint.toString());
-                assertThat(result[0]).as("umount %s: %s", mountPoint, result[1]).isEqualTo("0");
+            if (tmpfs != null) {
+                tmpfs.close();
             }
             Files.deleteIfExists(mountPoint);
         }
-    }
-
-    private void skip(final String why) throws IOException {
-        System.out.println("DiskFullTest skipped: " + why);
-        Files.deleteIfExists(mountPoint);
-        Assumptions.assumeTrue(false, why);
-    }
-
-    /** @return {exit code, combined output}; "timeout" when the command did not finish in 30 s */
-    private static String[] run(final String... command) throws IOException, InterruptedException {
-        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new String[] {"timeout", String.join(" ", command)};
-        }
-        final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new String[] {Integer.toString(p.exitValue()), output};
     }
 
     private PartitionLog open(final int segmentBytes) throws IOException {
@@ -99,23 +72,6 @@ class DiskFullTest {
             LogConfig.INDEX_INTERVAL_BYTES, 1024,
             LogConfig.FILE_DELETE_DELAY_MS, 0)), time, scheduler);
         return log;
-    }
-
-    /** Writes a filler file until the filesystem refuses more bytes. */
-    private static void fill(final Path filler) throws IOException {
-        try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            final ByteBuffer chunk = ByteBuffer.allocate(16 * 1024);
-            for (int i = 0; i < 10_000; i++) {
-                chunk.clear();
-                try {
-                    ch.write(chunk);
-                } catch (final IOException e) {
-                    assertThat(e).hasMessageContaining("No space left on device");
-                    return;
-                }
-            }
-        }
-        throw new AssertionError("the filesystem never filled up: " + filler);
     }
 
     private static List<Long> range(final long from, final long to) {
@@ -165,8 +121,7 @@ class DiskFullTest {
         }
         final long end = log.logEndOffset();
         final byte[] before = allBytes();
-        final Path filler = mountPoint.resolve("filler");
-        fill(filler);
+        final Path filler = tmpfs.fill("filler");
 
         assertAppendFailsLeavingTheLogUnchanged(end, before);
         assertAppendFailsLeavingTheLogUnchanged(end, before);
@@ -200,8 +155,7 @@ class DiskFullTest {
         final List<Long> segmentsBefore = log.segmentBaseOffsets();
         final long end = log.logEndOffset();
         final byte[] before = allBytes();
-        final Path filler = mountPoint.resolve("filler");
-        fill(filler);
+        final Path filler = tmpfs.fill("filler");
 
         assertAppendFailsLeavingTheLogUnchanged(end, before);
         assertAppendFailsLeavingTheLogUnchanged(end, before);
@@ -230,8 +184,7 @@ class DiskFullTest {
         }
         final long end = log.logEndOffset();
         final byte[] before = allBytes();
-        final Path filler = mountPoint.resolve("filler");
-        fill(filler);
+        final Path filler = tmpfs.fill("filler");
         assertAppendFailsLeavingTheLogUnchanged(end, before);
         Files.delete(filler);
 

@@ -1,18 +1,14 @@
 package dev.ferry.replication;
 
 import dev.ferry.log.TestBatches;
+import dev.ferry.log.TmpfsMount;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -28,31 +24,21 @@ class DiskErrorTest {
     Path tmp;
 
     private MiniFerryRaftCluster cluster;
-    private Path mountPoint;
-
-    private static String[] run(final String... command) throws IOException, InterruptedException {
-        final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new String[] {String.valueOf(p.waitFor()), out};
-    }
+    private TmpfsMount tmpfs;
 
     @AfterEach
     void tearDown() throws Exception {
         if (cluster != null) {
             cluster.close();
         }
-        if (mountPoint != null) {
-            // Closed indexes stay mapped until GC (never unmapped on purpose): detach lazily.
-            run("umount", "-l", mountPoint.toString());
+        if (tmpfs != null) {
+            tmpfs.close();
         }
     }
 
     @Test
     void shouldTakeAReplicaWithAFullDiskOutOfServiceWhileTheMajorityGoesOn() throws Exception {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to mount a tmpfs");
-        mountPoint = Files.createDirectories(tmp.resolve(MiniFerryRaftCluster.nodeId(2)));
-        final String[] mount = run("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint.toString());
-        Assumptions.assumeTrue("0".equals(mount[0]), () -> "mount -t tmpfs not permitted: " + mount[1]);
+        tmpfs = TmpfsMount.mountOrSkip(Files.createDirectories(tmp.resolve(MiniFerryRaftCluster.nodeId(2))), "8m");
 
         cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
         cluster.createPartition(P);
@@ -65,7 +51,7 @@ class DiskErrorTest {
             cluster.host(2).transferLeadership(P, MiniFerryRaftCluster.nodeId(0), 10_000);
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.awaitLeader(P) != 2);
         }
-        fill(mountPoint.resolve("filler"));
+        tmpfs.fill("filler");
 
         final PartitionStateMachine full = cluster.host(2).stateMachine(P);
         for (int i = 0; i < 200 && full.isHealthy(); i++) {
@@ -85,18 +71,5 @@ class DiskErrorTest {
         assertThat(fullEnd).isLessThan(committed);
         final byte[] leaderPrefix = MiniFerryRaftCluster.committedBytes(cluster.host(0).stateMachine(P).log(), fullEnd);
         assertThat(MiniFerryRaftCluster.committedBytes(full.log(), fullEnd)).isEqualTo(leaderPrefix);
-    }
-
-    private static void fill(final Path filler) throws IOException {
-        final byte[] chunk = new byte[64 * 1024];
-        Arrays.fill(chunk, (byte) 1);
-        try (OutputStream out = Files.newOutputStream(filler)) {
-            while (true) {
-                out.write(chunk);
-            }
-        } catch (final IOException expected) {
-            // "No space left on device": the tmpfs is full now.
-            assertThat(expected.getMessage()).contains("No space left");
-        }
     }
 }
