@@ -251,6 +251,11 @@ class PartitionReplicationTest {
         final long hw = cluster.host(leader).stateMachine(P).highWatermark().offset();
         cluster.awaitHighWatermark(P, hw);
         assertReplicasIdentical(hw);
+        // Nothing uncommitted is left anywhere: the old leader's tail from before the kill was cut.
+        for (int i = 0; i < 3; i++) {
+            assertThat(cluster.host(i).stateMachine(P).log().logEndOffset()).as("log end of replica %d", i)
+                .isEqualTo(hw);
+        }
         for (int i = 0; i < 3; i++) {
             assertThat(values(cluster.host(i).stateMachine(P).log(), hw)).as("replica %d", i)
                 .containsAll(acknowledged);
