@@ -2,33 +2,17 @@ package dev.ferry.replication;
 
 import dev.ferry.log.TestBatches;
 import org.apache.ratis.protocol.RaftPeer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class CatchUpTest {
+class CatchUpTest extends RaftClusterTest {
     private static final PartitionId P = new PartitionId("clicks", 0);
     /** Checkpoints every 40 entries and 4 KiB Raft log segments, so purges really remove entries. */
     private static final RaftTuning SNAPSHOT_OFTEN = new RaftTuning(300, 600, 4 << 20, 40, 4096);
-
-    @TempDir
-    Path tmp;
-
-    private MiniFerryRaftCluster cluster;
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private long produce(final int batches, final long from) throws InterruptedException {
         long end = from;

@@ -7,13 +7,9 @@ import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.server.raftlog.LogProtoUtils;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -23,21 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-class CorruptEntryTest {
+class CorruptEntryTest extends RaftClusterTest {
     private static final PartitionId P = new PartitionId("audit", 0);
     private static final long SEED = 20261122L;
-
-    @TempDir
-    Path tmp;
-
-    private MiniFerryRaftCluster cluster;
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void shouldRefuseFuzzedEntriesWithATypedErrorAndNeverAnythingElse() {

@@ -4,10 +4,8 @@ import dev.ferry.log.TestBatches;
 import dev.ferry.log.TmpfsMount;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,20 +15,15 @@ import static org.awaitility.Awaitility.await;
  * A replica whose disk fills up (a real tmpfs, mounted for the test; needs root) leaves service, while the
  * partition's majority keeps acknowledging and the full replica never holds divergent data.
  */
-class DiskErrorTest {
+class DiskErrorTest extends RaftClusterTest {
     private static final PartitionId P = new PartitionId("metrics", 0);
 
-    @TempDir
-    Path tmp;
-
-    private MiniFerryRaftCluster cluster;
     private TmpfsMount tmpfs;
 
     @AfterEach
     void tearDown() throws Exception {
-        if (cluster != null) {
-            cluster.close();
-        }
+        // The cluster's files live on the tmpfs: close it first (this runs before the base class's close).
+        closeCluster();
         if (tmpfs != null) {
             tmpfs.close();
         }

@@ -2,35 +2,19 @@ package dev.ferry.replication;
 
 import dev.ferry.log.TestBatches;
 import dev.ferry.log.record.RecordBatchBuilder;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class IdempotentProducerTest {
+class IdempotentProducerTest extends RaftClusterTest {
     private static final PartitionId P = new PartitionId("payments", 0);
     private static final long PRODUCER = 7;
-
-    @TempDir
-    Path tmp;
-
-    private MiniFerryRaftCluster cluster;
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private static ByteBuffer batch(final short epoch, final int seq, final int records) {
         final RecordBatchBuilder b = new RecordBatchBuilder(ByteBuffer.allocate(4096)).producerId(PRODUCER)

@@ -6,14 +6,10 @@ import dev.ferry.log.record.CorruptBatchException;
 import dev.ferry.log.record.RecordBatch;
 import dev.ferry.log.record.RecordBatchBuilder;
 import dev.ferry.log.record.RecordCursor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -28,20 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class PartitionReplicationTest {
+class PartitionReplicationTest extends RaftClusterTest {
     private static final PartitionId P = new PartitionId("orders", 0);
-
-    @TempDir
-    Path tmp;
-
-    private MiniFerryRaftCluster cluster;
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     private static ByteBuffer batchOf(final String value) {
         final ByteBuffer buffer = ByteBuffer.allocate(512);
