@@ -135,11 +135,31 @@ final class ProcessStats {
         new ProcessBuilder("sync").inheritIO().start().waitFor();
     }
 
-    /** @return a TCP port free on 127.0.0.1 now (another process could take it before it is bound again) */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /**
+     * Distinct TCP ports free now (another process could take one before it is bound again). Every probe socket
+     * stays open until all are picked, so the kernel cannot hand the same port out twice; Ratis exits the JVM
+     * when its gRPC server cannot bind.
+     *
+     * @param count how many ports
+     * @return the ports
+     * @throws IOException when no port can be opened
+     */
+    static int[] freePorts(final int count) throws IOException {
+        final ServerSocket[] probes = new ServerSocket[count];
+        final int[] ports = new int[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                probes[i] = new ServerSocket(0);
+                ports[i] = probes[i].getLocalPort();
+            }
+        } finally {
+            for (final ServerSocket probe : probes) {
+                if (probe != null) {
+                    probe.close();
+                }
+            }
         }
+        return ports;
     }
 
     /**

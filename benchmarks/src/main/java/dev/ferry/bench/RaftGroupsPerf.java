@@ -114,9 +114,8 @@ final class RaftGroupsPerf {
         System.out.printf("%n== %d groups, dir=%s%n", groups, dir.toAbsolutePath());
         final Snapshot before = Snapshot.take();
         final List<RaftPeer> peers = new ArrayList<>();
-        final int[] ports = new int[s.peers()];
+        final int[] ports = ProcessStats.freePorts(s.peers());
         for (int i = 0; i < s.peers(); i++) {
-            ports[i] = ProcessStats.freePort();
             peers.add(RaftServerHost.peer(nodeId(i), "127.0.0.1:" + ports[i]));
         }
         final RaftServerHost[] hosts = new RaftServerHost[s.peers()];

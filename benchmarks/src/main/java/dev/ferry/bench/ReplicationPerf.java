@@ -204,10 +204,9 @@ final class ReplicationPerf {
         final long ioBefore = ProcessStats.ioWriteBytes();
         final long deviceBefore = ProcessStats.deviceWriteBytes(dir.getParent());
         final double cpuBefore = cpuSeconds();
-        final int[] ports = new int[REPLICAS];
+        final int[] ports = ProcessStats.freePorts(REPLICAS);
         final List<RaftPeer> peers = new ArrayList<>();
         for (int i = 0; i < REPLICAS; i++) {
-            ports[i] = ProcessStats.freePort();
             peers.add(RaftServerHost.peer(nodeId(i), "127.0.0.1:" + ports[i]));
         }
         final RaftServerHost[] hosts = new RaftServerHost[REPLICAS];

@@ -49,9 +49,19 @@ final class MiniFerryRaftCluster implements Closeable {
         this.logConfig = logConfig;
         this.ports = new int[nodes];
         this.hosts = new RaftServerHost[nodes];
-        for (int i = 0; i < nodes; i++) {
-            try (ServerSocket s = new ServerSocket(0)) {
-                ports[i] = s.getLocalPort();
+        // Hold every probe socket until all ports are picked: closing each one at once let the kernel hand the
+        // same port out twice, and Ratis exits the JVM when its gRPC server cannot bind.
+        final ServerSocket[] probes = new ServerSocket[nodes];
+        try {
+            for (int i = 0; i < nodes; i++) {
+                probes[i] = new ServerSocket(0);
+                ports[i] = probes[i].getLocalPort();
+            }
+        } finally {
+            for (final ServerSocket probe : probes) {
+                if (probe != null) {
+                    probe.close();
+                }
             }
         }
         for (int i = 0; i < nodes; i++) {
