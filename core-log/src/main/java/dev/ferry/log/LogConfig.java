@@ -101,14 +101,6 @@ public final class LogConfig {
         return values;
     }
 
-    /** @return the documented defaults and ranges, one line a key, for help output and docs */
-    public static String describe() {
-        final StringBuilder sb = new StringBuilder();
-        KEYS.values().forEach(k -> sb.append(k.name).append(" (default ").append(k.defaultValue)
-            .append(", range [").append(k.min).append(", ").append(k.max).append("]): ").append(k.doc).append('\n'));
-        return sb.toString();
-    }
-
     /** @return segment.bytes */
     public int segmentBytes() {
         return (int) (long) values.get(SEGMENT_BYTES);

@@ -107,10 +107,6 @@ public final class LogManager implements Closeable {
         return Map.copyOf(logs);
     }
 
-    /** @return the scheduler logs opened here use for background work */
-    public ScheduledExecutorService scheduler() {
-        return scheduler;
-    }
 
     /** Runs one round of retention, flush.ms and checkpoints over every log; also called by the scheduler. */
     public void runChecks() {

@@ -140,10 +140,6 @@ final class EntryCoalescer {
     record EntryFutures(CompletableFuture<EntryOutcome> appended, CompletableFuture<EntryOutcome> committed) {
     }
 
-    /** @return requests waiting for an entry; for tests and metrics */
-    synchronized int queued() {
-        return queue.size();
-    }
 
     private static final class Pending {
         final ByteBuffer bytes;

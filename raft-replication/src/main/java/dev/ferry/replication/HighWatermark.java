@@ -1,8 +1,5 @@
 package dev.ferry.replication;
 
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.LongConsumer;
-
 /**
  * The end offset of the last committed and applied Raft entry of a partition replica. Readers on every
  * replica, leader and followers, read only below it, so a consumer never sees data that can still be
@@ -12,7 +9,6 @@ import java.util.function.LongConsumer;
  * volatile write after the data is in the log.
  */
 public final class HighWatermark {
-    private final CopyOnWriteArrayList<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private volatile long offset;
 
     /** @param initial the starting value, e.g. restored from a checkpoint */
@@ -33,19 +29,6 @@ public final class HighWatermark {
     void advanceTo(final long newOffset) {
         if (newOffset > offset) {
             offset = newOffset;
-            for (final LongConsumer l : listeners) {
-                l.accept(newOffset);
-            }
         }
-    }
-
-    /**
-     * Registers a callback run on the applier thread each time the high watermark advances, e.g. to complete
-     * parked fetches. It must not block.
-     *
-     * @param listener receives the new high watermark
-     */
-    public void onAdvance(final LongConsumer listener) {
-        listeners.add(listener);
     }
 }
