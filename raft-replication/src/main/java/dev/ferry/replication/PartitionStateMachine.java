@@ -93,6 +93,8 @@ public final class PartitionStateMachine extends BaseStateMachine {
     private ByteBuffer writeBuffer = ByteBuffer.allocate(0);
     private long lastWrittenIndex = -1;
     private boolean wroteSinceStart;
+    private final ReplicaListener listener;
+    private volatile String leaderNodeId;
 
     /**
      * @param partition the partition this replica holds
@@ -102,11 +104,14 @@ public final class PartitionStateMachine extends BaseStateMachine {
      * @param catchUpSource where to copy segments from when this replica is behind the leader's Raft log start,
      *                      or null to refuse (the leader keeps retrying)
      * @param ioPool runs the partition log's I/O; its threads are never interrupted (see {@link SerialExecutor})
+     * @param listener told of high watermark and leadership changes
      */
     public PartitionStateMachine(final PartitionId partition, final String nodeId, final Durability durability,
                                  final Function<PartitionId, PartitionLog> logOpener,
-                                 final CatchUpSource catchUpSource, final Executor ioPool) {
+                                 final CatchUpSource catchUpSource, final Executor ioPool,
+                                 final ReplicaListener listener) {
         this.partition = partition;
+        this.listener = listener;
         this.io = new SerialExecutor(ioPool);
         this.catchUpSource = catchUpSource;
         this.nodeId = nodeId;
@@ -552,8 +557,12 @@ public final class PartitionStateMachine extends BaseStateMachine {
             final Long written = endOffsetByIndex.remove(index);
             // On replay after a restart the entry has no data and the map is empty: the log knows where it ends.
             final long end = written != null ? written : log.offsetOfRaftIndex(index + 1);
+            final long before = highWatermark.offset();
             highWatermark.advanceTo(end);
             updateLastAppliedTermIndex(entry.getTerm(), index);
+            if (end > before) {
+                listener.onHighWatermark(partition, end);
+            }
             return Message.EMPTY;
         });
     }
@@ -725,13 +734,26 @@ public final class PartitionStateMachine extends BaseStateMachine {
     public void notifyLeaderChanged(final RaftGroupMemberId groupMemberId, final RaftPeerId newLeaderId) {
         leaderReady = false;
         leader = newLeaderId != null && newLeaderId.equals(groupMemberId.getPeerId());
+        leaderNodeId = newLeaderId == null ? null : newLeaderId.toString();
         LOG.info("partition={} node={} leader is now {}", partition, nodeId, newLeaderId);
+        listener.onLeadershipChange(partition, leaderNodeId, false);
     }
 
     @Override
     public void notifyLeaderReady() {
         leaderReady = true;
         LOG.info("partition={} node={} leader ready: highWatermark={}", partition, nodeId, highWatermark.offset());
+        listener.onLeadershipChange(partition, nodeId, true);
+    }
+
+    /** @return the leader this replica knows, or null */
+    public String leaderNodeId() {
+        return leaderNodeId;
+    }
+
+    /** @return true while this replica leads its partition (ready or not) */
+    public boolean isLeader() {
+        return leader;
     }
 
     @Override

@@ -35,6 +35,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -77,6 +78,7 @@ public final class RaftServerHost implements Closeable {
     private final CatchUpSource catchUpSource;
     /** Partition-log I/O of every replica here; never interrupted (see SerialExecutor). */
     private final ExecutorService ioPool;
+    private final ReplicaListeners listeners = new ReplicaListeners();
 
     /**
      * Creates and starts the server; partitions found on disk are reloaded and reconciled with their Raft logs.
@@ -157,7 +159,7 @@ public final class RaftServerHost implements Closeable {
                 + "; " + dataDir.resolve(GROUPS_FILE) + " lost it");
         }
         final PartitionStateMachine sm = new PartitionStateMachine(partition, nodeId, durability, this::openLog,
-            catchUpSource, ioPool);
+            catchUpSource, ioPool, listeners);
         stateMachines.put(partition, sm);
         return sm;
     }
@@ -390,6 +392,20 @@ public final class RaftServerHost implements Closeable {
         return new ReplicaStatus(partition, nodeId, d.getInfo().isLeader(), leader == null ? null : leader.toString(),
             d.getInfo().getCurrentTerm(), d.getRaftLog().getLastCommittedIndex(), sm.highWatermark().offset(),
             sm.log().logEndOffset());
+    }
+
+    /**
+     * Adds a listener for high watermark and leadership changes of every replica here, present and future.
+     *
+     * @param listener the listener
+     */
+    public void addListener(final ReplicaListener listener) {
+        listeners.add(listener);
+    }
+
+    /** @return the partitions this node hosts a replica of (a snapshot) */
+    public Set<PartitionId> partitions() {
+        return Set.copyOf(stateMachines.keySet());
     }
 
     /** @return this node's id */
