@@ -152,6 +152,16 @@ public final class LogConfig {
     }
 
     @Override
+    public boolean equals(final Object o) {
+        return o instanceof LogConfig && ((LogConfig) o).values.equals(values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
     public String toString() {
         return "LogConfig" + values;
     }

@@ -47,7 +47,8 @@ public final class PartitionLog implements Closeable {
     private final String name;
     private final String logIdent;
     private final Path dir;
-    private final LogConfig config;
+    /** Replaced whole by {@link #updateConfig}; every use reads it once. */
+    private volatile LogConfig config;
     private final Time time;
     private final ScheduledExecutorService scheduler;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
@@ -667,6 +668,18 @@ public final class PartitionLog implements Closeable {
     /** @return the configuration */
     public LogConfig config() {
         return config;
+    }
+
+    /**
+     * Applies a changed configuration (a topic's configs altered at run time), as Kafka's
+     * {@code UnifiedLog.updateConfig}: segment size and roll time apply to the next roll, retention to the next
+     * check, flush settings to the next append, index settings to the next segment.
+     *
+     * @param newConfig the new configuration
+     */
+    public void updateConfig(final LogConfig newConfig) {
+        this.config = newConfig;
+        LOG.info("{}config updated: {}", logIdent, newConfig);
     }
 
     /** @return the first readable offset; lock-free */

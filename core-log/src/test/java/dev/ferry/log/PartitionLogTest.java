@@ -145,6 +145,28 @@ class PartitionLogTest {
     }
 
     @Test
+    void shouldApplyAnUpdatedConfigToTheNextRollAndAppend() throws IOException {
+        open(Map.of());
+        for (int i = 0; i < 20; i++) {
+            log.append(batch(10, 100, T0));
+        }
+        assertThat(log.segmentCount()).isEqualTo(1);
+
+        final LogConfig smaller = log.config().with(Map.of(LogConfig.SEGMENT_BYTES, 4096,
+            LogConfig.MAX_BATCH_BYTES, 512));
+        assertThat(smaller).isNotEqualTo(log.config()).isEqualTo(LogConfig.from(Map.of(LogConfig.SEGMENT_BYTES,
+            4096, LogConfig.MAX_BATCH_BYTES, 512)));
+        log.updateConfig(smaller);
+
+        assertThatThrownBy(() -> log.append(batch(10, 100, T0))).isInstanceOf(BatchTooLargeException.class);
+        for (int i = 0; i < 20; i++) {
+            log.append(batch(2, 100, T0));
+        }
+        assertThat(log.segmentCount()).isGreaterThan(2);
+        assertThat(readAll(log, 0)).isEqualTo(range(0, 240));
+    }
+
+    @Test
     void shouldRollAtSegmentMsByBatchTimestamps() throws IOException {
         open(Map.of(LogConfig.SEGMENT_MS, 1000));
         log.append(batch(1, 10, T0));

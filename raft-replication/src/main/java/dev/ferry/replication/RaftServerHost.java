@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * One Raft server of a node, hosting the Raft groups of every partition replica the node holds with one
@@ -66,6 +67,8 @@ public final class RaftServerHost implements Closeable {
     private final Path dataDir;
     private final Durability durability;
     private final LogConfig logConfig;
+    /** The settings of each partition's log: a topic's overrides over the node's defaults. */
+    private volatile Function<PartitionId, LogConfig> logConfigs;
     private final LogManager logManager;
     private final RaftServer server;
     private final ClientId clientId = ClientId.randomId();
@@ -112,6 +115,7 @@ public final class RaftServerHost implements Closeable {
         this.dataDir = Files.createDirectories(dataDir);
         this.durability = durability;
         this.logConfig = logConfig;
+        this.logConfigs = p -> logConfig;
         this.logManager = new LogManager(dataDir.resolve("logs"), Time.SYSTEM, LogManager.DEFAULT_CHECK_INTERVAL_MS,
             this::retentionBound);
         loadGroups();
@@ -166,9 +170,46 @@ public final class RaftServerHost implements Closeable {
 
     private PartitionLog openLog(final PartitionId partition) {
         try {
-            return logManager.open(partition.name(), logConfig);
+            return logManager.open(partition.name(), checkedLogConfig(partition));
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private LogConfig checkedLogConfig(final PartitionId partition) {
+        final LogConfig config = logConfigs.apply(partition);
+        if (config.maxBatchBytes() > maxEntryBytes) {
+            throw new IllegalArgumentException("partition=" + partition + " max.batch.bytes=" + config.maxBatchBytes()
+                + " must be <= raft maxEntryBytes=" + maxEntryBytes);
+        }
+        return config;
+    }
+
+    /**
+     * Sets where the settings of each partition's log come from (the topic's configs in the cluster metadata).
+     * Logs opened later use it; open logs are changed with {@link #updateLogConfig}.
+     *
+     * @param configs partition to its log settings; must not block
+     */
+    public void setLogConfigs(final Function<PartitionId, LogConfig> configs) {
+        this.logConfigs = configs;
+    }
+
+    /**
+     * Applies changed settings to a partition's open log, if this node hosts it.
+     *
+     * @param partition the partition
+     * @param config the new settings
+     * @throws IllegalArgumentException when max.batch.bytes exceeds the Raft entry size
+     */
+    public void updateLogConfig(final PartitionId partition, final LogConfig config) {
+        if (config.maxBatchBytes() > maxEntryBytes) {
+            throw new IllegalArgumentException("partition=" + partition + " max.batch.bytes=" + config.maxBatchBytes()
+                + " must be <= raft maxEntryBytes=" + maxEntryBytes);
+        }
+        final PartitionStateMachine sm = stateMachines.get(partition);
+        if (sm != null && sm.log() != null && !config.equals(sm.log().config())) {
+            sm.log().updateConfig(config);
         }
     }
 
