@@ -185,6 +185,11 @@ public final class RaftServerHost implements Closeable {
         return config;
     }
 
+    /** @return the node's default log settings, for partitions without overrides */
+    public LogConfig defaultLogConfig() {
+        return logConfig;
+    }
+
     /**
      * Sets where the settings of each partition's log come from (the topic's configs in the cluster metadata).
      * Logs opened later use it; open logs are changed with {@link #updateLogConfig}.

@@ -1,0 +1,274 @@
+package dev.ferry.node.replica;
+
+import dev.ferry.log.LogConfig;
+import dev.ferry.replication.PartitionId;
+import dev.ferry.replication.PartitionStateMachine;
+import dev.ferry.replication.RaftServerHost;
+import org.apache.ratis.protocol.RaftPeer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes the partition replicas of this node match the cluster metadata, as Kafka's {@code ReplicaManager}
+ * applies metadata deltas: it adds the Raft group of every partition assigned here, removes (with its files)
+ * every replica no longer assigned, applies changed topic configs to open logs, and on the leader of a
+ * partition under reassignment changes the Raft membership to the target replicas, then tells the controller.
+ *
+ * <p>Every replica's first assigned node gets the highest Raft priority, so Ratis hands leadership back to a
+ * partition's preferred leader once that node has returned and caught up (leader balancing).
+ *
+ * <p>Passes run on one thread: on every new metadata image and every second while work is left (a peer not
+ * yet reachable, a membership change refused). Membership changes, which wait for new replicas to catch up,
+ * run on a separate thread so that they never hold up adding replicas. Thread-safe.
+ */
+public final class ReplicaReconciler implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaReconciler.class);
+    private static final long RETRY_MS = 1000;
+
+    /**
+     * Where a partition's replicas are meant to be.
+     *
+     * @param replicas the current replicas, preferred leader first
+     * @param target the replicas a reassignment moves it to, or empty when none is in progress
+     */
+    public record Assignment(List<Integer> replicas, List<Integer> target) {
+        /** @return the nodes that must host a replica while the assignment lasts */
+        Set<Integer> hosts() {
+            final Set<Integer> all = new LinkedHashSet<>(replicas);
+            all.addAll(target);
+            return all;
+        }
+    }
+
+    /** A snapshot of what the metadata wants; implementations are immutable. */
+    public interface Desired {
+        /** @return every partition of every topic with its assignment */
+        Map<PartitionId, Assignment> assignments();
+
+        /**
+         * @param nodeId a node
+         * @return its Raft address (host:port), or null when the node is not registered
+         */
+        String raftAddress(int nodeId);
+
+        /**
+         * @param partition a partition
+         * @return the settings of its log: the topic's overrides over the node's defaults
+         */
+        LogConfig logConfig(PartitionId partition);
+    }
+
+    /** Tells the controller a reassignment finished: the partition's Raft group now has exactly these replicas. */
+    @FunctionalInterface
+    public interface ReassignmentCompleter {
+        /**
+         * @param partition the partition
+         * @param replicas its replicas now
+         * @return completes when the controller has recorded it
+         */
+        CompletableFuture<Void> complete(PartitionId partition, List<Integer> replicas);
+    }
+
+    private final int nodeId;
+    private final RaftServerHost host;
+    private final ReassignmentCompleter completer;
+    private final ScheduledExecutorService passes;
+    private final ExecutorService membership;
+    private final Set<PartitionId> changing = ConcurrentHashMap.newKeySet();
+    private volatile Desired desired;
+    private volatile boolean retryScheduled;
+
+    /**
+     * @param nodeId this node
+     * @param host the node's Raft server
+     * @param completer records finished reassignments
+     */
+    public ReplicaReconciler(final int nodeId, final RaftServerHost host, final ReassignmentCompleter completer) {
+        this.nodeId = nodeId;
+        this.host = host;
+        this.completer = completer;
+        this.passes = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ferry-reconciler-" + nodeId));
+        this.membership = Executors.newSingleThreadExecutor(r -> daemon(r, "ferry-membership-" + nodeId));
+        host.setLogConfigs(p -> {
+            final Desired d = desired;
+            return d == null ? host.defaultLogConfig() : d.logConfig(p);
+        });
+    }
+
+    private static Thread daemon(final Runnable r, final String name) {
+        final Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Takes a new metadata snapshot and reconciles with it soon.
+     *
+     * @param next what the metadata wants now
+     */
+    public void update(final Desired next) {
+        this.desired = next;
+        passes.execute(this::pass);
+    }
+
+    private void schedule() {
+        if (!retryScheduled) {
+            retryScheduled = true;
+            passes.schedule(() -> {
+                retryScheduled = false;
+                pass();
+            }, RETRY_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** @return true when the hosted replicas match the last metadata seen and no reassignment runs here */
+    public boolean isSettled() {
+        final Desired d = desired;
+        if (d == null) {
+            return false;
+        }
+        final Set<PartitionId> want = wanted(d);
+        return host.partitions().equals(want) && changing.isEmpty();
+    }
+
+    private Set<PartitionId> wanted(final Desired d) {
+        final Set<PartitionId> want = new HashSet<>();
+        d.assignments().forEach((p, a) -> {
+            if (a.hosts().contains(nodeId)) {
+                want.add(p);
+            }
+        });
+        return want;
+    }
+
+    private void pass() {
+        final Desired d = desired;
+        if (d == null) {
+            return;
+        }
+        boolean pending = false;
+        final Set<PartitionId> hosted = host.partitions();
+        for (final Map.Entry<PartitionId, Assignment> e : d.assignments().entrySet()) {
+            final PartitionId p = e.getKey();
+            final Assignment a = e.getValue();
+            if (!a.hosts().contains(nodeId)) {
+                continue;
+            }
+            if (!hosted.contains(p)) {
+                pending |= !add(d, p, a);
+            } else {
+                host.updateLogConfig(p, d.logConfig(p));
+                pending |= !maybeReassign(d, p, a);
+            }
+        }
+        final Set<PartitionId> want = wanted(d);
+        for (final PartitionId p : hosted) {
+            if (!want.contains(p)) {
+                pending |= !remove(p);
+            }
+        }
+        if (pending) {
+            schedule();
+        }
+    }
+
+    private boolean add(final Desired d, final PartitionId p, final Assignment a) {
+        // A node joining through a reassignment starts with the target membership; the leader adds it.
+        final List<Integer> members = a.replicas().contains(nodeId) || a.target().isEmpty() ? a.replicas()
+            : a.target();
+        final List<RaftPeer> peers = peers(d, members);
+        if (peers == null) {
+            return false;
+        }
+        try {
+            host.addReplica(p, peers);
+            return true;
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("partition={} node={} could not add replica, will retry: {}", p, nodeId, e.toString());
+            return false;
+        }
+    }
+
+    private boolean remove(final PartitionId p) {
+        try {
+            host.removeReplica(p, true);
+            LOG.info("partition={} node={} replica removed: no longer assigned here", p, nodeId);
+            return true;
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("partition={} node={} could not remove replica, will retry: {}", p, nodeId, e.toString());
+            return false;
+        }
+    }
+
+    /** @return false while a reassignment this leader must run is not finished */
+    private boolean maybeReassign(final Desired d, final PartitionId p, final Assignment a) {
+        if (a.target().isEmpty() || a.target().equals(a.replicas())) {
+            return true;
+        }
+        final PartitionStateMachine sm = host.stateMachine(p);
+        if (sm == null || !sm.isLeaderReady()) {
+            return true;
+        }
+        final List<RaftPeer> peers = peers(d, a.target());
+        if (peers == null) {
+            return false;
+        }
+        if (changing.add(p)) {
+            membership.execute(() -> {
+                try {
+                    host.changeReplicas(p, peers);
+                    completer.complete(p, a.target()).get(30, TimeUnit.SECONDS);
+                    LOG.info("partition={} node={} reassignment done: replicas {} -> {}", p, nodeId, a.replicas(),
+                        a.target());
+                } catch (final Exception e) {
+                    LOG.warn("partition={} node={} reassignment {} -> {} not done yet, will retry: {}", p, nodeId,
+                        a.replicas(), a.target(), e.toString());
+                } finally {
+                    changing.remove(p);
+                    passes.execute(this::pass);
+                }
+            });
+        }
+        return false;
+    }
+
+    /** @return the Raft peers of the nodes, the first with the highest priority; null when one is unknown */
+    private static List<RaftPeer> peers(final Desired d, final List<Integer> nodes) {
+        final List<RaftPeer> peers = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            final String address = d.raftAddress(nodes.get(i));
+            if (address == null) {
+                return null;
+            }
+            peers.add(RaftServerHost.peer(Integer.toString(nodes.get(i)), address, i == 0 ? 2 : 1));
+        }
+        return peers;
+    }
+
+    @Override
+    public void close() {
+        passes.shutdownNow();
+        membership.shutdownNow();
+        try {
+            passes.awaitTermination(10, TimeUnit.SECONDS);
+            membership.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
