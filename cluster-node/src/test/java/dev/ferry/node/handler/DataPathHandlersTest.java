@@ -109,11 +109,20 @@ class DataPathHandlersTest {
 
     private static ProduceResponse produce(final int node, final int acks, final PartitionId p,
                                            final ByteBuffer batches) throws Exception {
+        return produce(node, acks, p, batches, null);
+    }
+
+    /** @param frames receives the request, whose frame the test checks is released once Raft is done with it */
+    private static ProduceResponse produce(final int node, final int acks, final PartitionId p,
+                                           final ByteBuffer batches, final List<Request> frames) throws Exception {
         final ProduceRequest body = ProduceRequest.newBuilder().setAcks(acks).setTimeoutMs(20_000)
             .addPartitions(ProducePartition.newBuilder().setTopic(p.topic()).setPartition(p.partition())
                 .setRecordsBytes(batches.remaining()))
             .build();
         final Request request = HandlerCluster.request(ApiKey.PRODUCE, body, batches);
+        if (frames != null) {
+            frames.add(request);
+        }
         final Response response = call(PRODUCE.get(node).handle(request), request);
         assertThat(response.error()).as(response.errorMessage()).isEqualTo(ErrorCode.NONE);
         return (ProduceResponse) response.body();
@@ -176,19 +185,24 @@ class DataPathHandlersTest {
         final int follower = cluster.follower(p);
         final long producedBefore = TRAFFIC.producedRecords.get();
 
-        final ProducePartitionResult all = produceOne(leader, -1, p, TestBatches.batch(10, 100, 1_000));
+        final List<Request> frames = new ArrayList<>();
+        final ProducePartitionResult all = produce(leader, -1, p, TestBatches.batch(10, 100, 1_000), frames)
+            .getResults(0);
         assertThat(all.getError()).as(all.getErrorMessage()).isEqualTo(ErrorCode.NONE);
         assertThat(all.getBaseOffset()).isZero();
         assertThat(all.getLogStartOffset()).isZero();
         final ProducePartitionResult one = produceOne(leader, 1, p, TestBatches.batch(5, 100, 2_000));
         assertThat(one.getError()).as(one.getErrorMessage()).isEqualTo(ErrorCode.NONE);
         assertThat(one.getBaseOffset()).isEqualTo(10);
-        final ProducePartitionResult none = produceOne(leader, 0, p, TestBatches.batch(5, 100, 3_000));
+        final ProducePartitionResult none = produce(leader, 0, p, TestBatches.batch(5, 100, 3_000), frames)
+            .getResults(0);
         assertThat(none.getError()).isEqualTo(ErrorCode.NONE);
         assertThat(none.getBaseOffset()).isEqualTo(-1);
 
         cluster.awaitHighWatermark(p, 20);
         await().atMost(Duration.ofSeconds(10)).until(() -> TRAFFIC.producedRecords.get() - producedBefore == 20);
+        // Handed to Raft without a copy, the frames are retained until Raft is done with them, then released.
+        await().atMost(Duration.ofSeconds(10)).until(() -> frames.stream().allMatch(r -> r.frame().refCnt() == 0));
         final Response fromLeader = fetch(leader, fetchOf(at(p, 0)).build());
         final Response fromFollower = fetch(follower, fetchOf(at(p, 0)).build());
         for (final Response r : List.of(fromLeader, fromFollower)) {
@@ -237,6 +251,19 @@ class DataPathHandlersTest {
         assertThat(r.getLeader().getNodeId()).isEqualTo(leader);
         assertThat(r.getLeader().getPort()).isEqualTo(19_000 + leader);
         assertThat(cluster.host(leader).stateMachine(p).log().logEndOffset()).isZero();
+    }
+
+    @Test
+    void shouldPointAFetchOnANodeWithoutAReplicaToOneThatHasIt() throws Exception {
+        cluster.declareTopic("elsewhere", 1);
+        final PartitionId p = new PartitionId("elsewhere", 0);
+        final Response r = fetch(2, fetchOf(at(p, 0), at(new PartitionId("elsewhere", 1), 0),
+            at(new PartitionId("nowhere", 0), 0)).setMaxWaitMs(10_000).setMinBytes(1).build());
+        assertThat(result(r, 0).getError()).isEqualTo(ErrorCode.NOT_LEADER);
+        assertThat(result(r, 0).getErrorMessage()).contains("partition=elsewhere-0").contains("node=2");
+        assertThat(result(r, 0).getLeader().getNodeId()).isEqualTo(1);
+        assertThat(result(r, 1).getError()).isEqualTo(ErrorCode.UNKNOWN_PARTITION);
+        assertThat(result(r, 2).getError()).isEqualTo(ErrorCode.UNKNOWN_TOPIC);
     }
 
     @Test

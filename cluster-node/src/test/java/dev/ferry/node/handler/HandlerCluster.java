@@ -49,6 +49,11 @@ final class HandlerCluster implements Closeable {
     private final View view = new View();
 
     HandlerCluster(final Path dir, final int nodes, final LogConfig logConfig) throws IOException {
+        this(dir, nodes, logConfig, FAST);
+    }
+
+    HandlerCluster(final Path dir, final int nodes, final LogConfig logConfig, final RaftTuning tuning)
+        throws IOException {
         ports = new int[nodes];
         hosts = new RaftServerHost[nodes];
         // All ports are picked before any is released: the kernel may hand a released port out again.
@@ -67,7 +72,7 @@ final class HandlerCluster implements Closeable {
         }
         for (int i = 0; i < nodes; i++) {
             hosts[i] = new RaftServerHost(Integer.toString(i + 1), "127.0.0.1", ports[i],
-                dir.resolve("node-" + (i + 1)), Durability.REPLICATED, logConfig, FAST, null);
+                dir.resolve("node-" + (i + 1)), Durability.REPLICATED, logConfig, tuning, null);
         }
     }
 
@@ -101,6 +106,18 @@ final class HandlerCluster implements Closeable {
         }
     }
 
+    /** Makes a topic known to the view without creating any replica: as metadata that no node has acted on. */
+    void declareTopic(final String topic, final int partitions) {
+        view.topics.put(topic, partitions);
+    }
+
+    /** Stops a node as a crash looks to its peers. */
+    void stop(final int nodeId) throws IOException {
+        final RaftServerHost h = hosts[nodeId - 1];
+        hosts[nodeId - 1] = null;
+        h.close();
+    }
+
     /** @return the node id of the ready leader of {@code p}, waiting up to 30 s */
     int awaitLeader(final PartitionId p) {
         final int[] leader = {-1};
@@ -113,7 +130,7 @@ final class HandlerCluster implements Closeable {
 
     private int readyLeader(final PartitionId p) {
         for (int i = 0; i < hosts.length; i++) {
-            final var sm = hosts[i].stateMachine(p);
+            final var sm = hosts[i] == null ? null : hosts[i].stateMachine(p);
             if (sm != null && sm.isLeader() && sm.isLeaderReady()) {
                 return i + 1;
             }
@@ -130,7 +147,7 @@ final class HandlerCluster implements Closeable {
     void awaitHighWatermark(final PartitionId p, final long offset) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
             for (final RaftServerHost h : hosts) {
-                if (h.stateMachine(p).highWatermark().offset() < offset) {
+                if (h != null && h.stateMachine(p).highWatermark().offset() < offset) {
                     return false;
                 }
             }
