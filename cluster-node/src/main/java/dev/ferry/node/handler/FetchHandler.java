@@ -153,7 +153,7 @@ public final class FetchHandler implements ApiHandler {
             final FetchPartitionResult.Builder r = FetchPartitionResult.newBuilder().setTopic(p.getTopic())
                 .setPartition(p.getPartition()).setHighWatermark(-1).setLogStartOffset(-1).setNextOffset(-1);
             final PartitionErrors.Lookup where = PartitionErrors.locate(nodeId, host, view, p.getTopic(),
-                p.getPartition());
+                p.getPartition(), false);
             if (where.failure() != null) {
                 out.addResults(fail(r, where.failure()));
                 anyError = true;

@@ -65,7 +65,7 @@ public final class ListOffsetsHandler implements ApiHandler {
         final ListOffsetsPartitionResult.Builder r = ListOffsetsPartitionResult.newBuilder().setTopic(p.getTopic())
             .setPartition(p.getPartition()).setOffset(-1).setTimestamp(-1);
         final PartitionErrors.Lookup where = PartitionErrors.locate(nodeId, host, view, p.getTopic(),
-            p.getPartition());
+            p.getPartition(), false);
         if (where.failure() != null) {
             return fail(r, where.failure());
         }

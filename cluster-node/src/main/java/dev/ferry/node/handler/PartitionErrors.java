@@ -8,6 +8,7 @@ import dev.ferry.log.SegmentDeletedException;
 import dev.ferry.log.record.BatchTooLargeException;
 import dev.ferry.log.record.InvalidBatchException;
 import dev.ferry.node.cluster.ClusterView;
+import dev.ferry.node.cluster.InternalTopics;
 import dev.ferry.replication.NotLeaderException;
 import dev.ferry.replication.PartitionId;
 import dev.ferry.replication.PartitionStateMachine;
@@ -59,10 +60,12 @@ final class PartitionErrors {
      * @param view the cluster view
      * @param topic the topic asked for
      * @param partition the partition asked for
-     * @return the replica, or a failure: UNKNOWN_TOPIC, UNKNOWN_PARTITION, or NOT_LEADER naming a node that has it
+     * @param write true for a client write: internal topics are refused
+     * @return the replica, or a failure: UNKNOWN_TOPIC, UNKNOWN_PARTITION, INVALID_TOPIC (a write to an internal
+     *         topic), NOT_LEADER naming a node that has it, LEADER_NOT_AVAILABLE while the replica starts
      */
     static Lookup locate(final int nodeId, final RaftServerHost host, final ClusterView view, final String topic,
-                         final int partition) {
+                         final int partition, final boolean write) {
         final int count = view.partitionCount(topic);
         if (count < 0) {
             return new Lookup(null, null, new Failure(ErrorCode.UNKNOWN_TOPIC, "unknown topic: topic=" + topic
@@ -78,7 +81,16 @@ final class PartitionErrors {
         } catch (final IllegalArgumentException e) {
             return new Lookup(null, null, new Failure(ErrorCode.INVALID_TOPIC, e.getMessage(), null));
         }
+        if (write && InternalTopics.isInternal(topic)) {
+            return new Lookup(id, null, new Failure(ErrorCode.INVALID_TOPIC, "clients may not write internal "
+                + "topics: partition=" + id + " node=" + nodeId, null));
+        }
         final PartitionStateMachine replica = host.stateMachine(id);
+        if (replica != null && replica.log() == null) {
+            // Ratis registers the state machine before it initializes it and opens the log.
+            return new Lookup(id, null, new Failure(ErrorCode.LEADER_NOT_AVAILABLE, "replica still starting: "
+                + "partition=" + id + " node=" + nodeId, null));
+        }
         if (replica != null) {
             return new Lookup(id, replica, null);
         }

@@ -8,7 +8,6 @@ import dev.ferry.client.protocol.proto.ProduceRequest;
 import dev.ferry.client.protocol.proto.ProduceResponse;
 import dev.ferry.log.record.RecordBatch;
 import dev.ferry.node.cluster.ClusterView;
-import dev.ferry.node.cluster.InternalTopics;
 import dev.ferry.node.metrics.TrafficRecorder;
 import dev.ferry.node.network.ApiHandler;
 import dev.ferry.node.network.Request;
@@ -171,14 +170,9 @@ public final class ProduceHandler implements ApiHandler {
         private void submit(final int i, final ByteBuffer bytes) {
             final ProducePartition p = body.getPartitions(i);
             final PartitionErrors.Lookup where = PartitionErrors.locate(nodeId, host, view, p.getTopic(),
-                p.getPartition());
+                p.getPartition(), true);
             if (where.failure() != null) {
                 finish(i, failed(p, where.failure()));
-                return;
-            }
-            if (InternalTopics.isInternal(p.getTopic())) {
-                finish(i, failed(p, new PartitionErrors.Failure(ErrorCode.INVALID_TOPIC, "clients may not write "
-                    + "internal topics: partition=" + where.partition() + " node=" + nodeId, null)));
                 return;
             }
             if (!bytes.hasRemaining()) {
