@@ -2,11 +2,16 @@ package dev.ferry.node.handler;
 
 import dev.ferry.client.protocol.proto.ApiKey;
 import dev.ferry.client.protocol.proto.ErrorCode;
+import dev.ferry.client.protocol.proto.FetchPartition;
+import dev.ferry.client.protocol.proto.FetchPartitionResult;
+import dev.ferry.client.protocol.proto.FetchRequest;
+import dev.ferry.client.protocol.proto.FetchResponse;
 import dev.ferry.client.protocol.proto.ProducePartition;
 import dev.ferry.client.protocol.proto.ProduceRequest;
 import dev.ferry.client.protocol.proto.ProduceResponse;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.TestBatches;
+import dev.ferry.node.fetch.FetchPurgatory;
 import dev.ferry.node.metrics.TrafficRecorder;
 import dev.ferry.replication.Acks;
 import dev.ferry.node.network.Request;
@@ -33,7 +38,10 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A produce that cannot commit (its followers are down) answers REQUEST_TIMED_OUT and keeps its frame for Raft. */
+/**
+ * A produce that cannot commit (its followers are down) answers REQUEST_TIMED_OUT and keeps its frame for Raft;
+ * the leader's uncommitted tail is not served by Fetch.
+ */
 class ProduceTimeoutTest {
     @TempDir
     Path tmp;
@@ -93,6 +101,22 @@ class ProduceTimeoutTest {
         assertThat(r.getResults(0).getErrorMessage()).contains("partition=0").contains("topic=slow");
         // Raft still holds the bytes: the handler's reference keeps the frame alive until the append ends.
         assertThat(request.frame().refCnt()).isEqualTo(1);
+
+        // The leader has the batch in its log but not committed: a fetch stops at the high watermark.
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> cluster.host(leader).stateMachine(p).log().logEndOffset() == 4);
+        try (FetchPurgatory purgatory = new FetchPurgatory(leader, 1)) {
+            final FetchHandler fetch = new FetchHandler(leader, cluster.host(leader), cluster.view(), purgatory,
+                TrafficRecorder.NONE);
+            final Request f = HandlerCluster.request(ApiKey.FETCH, FetchRequest.newBuilder().addPartitions(
+                FetchPartition.newBuilder().setTopic("slow").setPartition(0).setFetchOffset(0)).build());
+            final Response fetched = fetch.handle(f).get(10, TimeUnit.SECONDS);
+            f.frame().release();
+            final FetchPartitionResult res = ((FetchResponse) fetched.body()).getResults(0);
+            assertThat(res.getHighWatermark()).isEqualTo(1);
+            assertThat(res.getNextOffset()).isEqualTo(1);
+            assertThat(fetched.recordsBytes()).isEqualTo(TestBatches.batch(1, 10, 1).remaining());
+        }
         cluster.host(leader).close();
         await().atMost(Duration.ofSeconds(30)).until(() -> request.frame().refCnt() == 0);
         cluster = null;
