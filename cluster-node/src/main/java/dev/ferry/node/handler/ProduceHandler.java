@@ -17,13 +17,10 @@ import dev.ferry.replication.AppendResult;
 import dev.ferry.replication.NotLeaderException;
 import dev.ferry.replication.PartitionStateMachine;
 import dev.ferry.replication.RaftServerHost;
-import io.netty.util.ReferenceCounted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -35,17 +32,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Serves PRODUCE: hands each partition's batches to its Raft group through {@link RaftServerHost#append} and
  * answers per partition, in request order.
  *
- * <p>The records part of the frame holds each partition's {@code records_bytes} in order; they are handed to
- * Raft as views of the frame, without a copy, except for acks=1 (below). The frame is retained until Raft is
- * done with the bytes, which can be after the response: on a timeout, and for acks=0.
+ * <p>The records part of the frame holds each partition's {@code records_bytes} in order. Each partition's
+ * bytes are copied once into a buffer of their own before they go to Raft: Ratis keeps a leader's entries,
+ * data included, in its log cache for as long as a follower may still need them, which can be long after the
+ * request is answered and its pooled network buffer reused (a follower catching up would then be sent other
+ * bytes). The copy is per request, not per record; the follower and fetch paths copy nothing.
  *
  * <p>acks=0 is answered at once (only validation errors found on the spot are reported) so that responses on a
- * connection stay in request order; clients that sent acks=0 may ignore the response. Internally it is
- * replicated as acks=all, to learn when Raft no longer needs the frame's bytes.
- *
- * <p>acks=1 copies the partition's bytes: its future completes when the leader has written them, while Raft may
- * still be sending the same bytes to followers from the request's buffer, which the network layer reuses once
- * the response is out.
+ * connection stay in request order; clients that sent acks=0 may ignore the response.
  *
  * <p>Never blocks the calling thread: batch validation (CRC) runs on it; replication completes the future.
  * Thread-safe.
@@ -126,7 +120,6 @@ public final class ProduceHandler implements ApiHandler {
         private final AtomicInteger unfinished;
         private final CompletableFuture<Response> response = new CompletableFuture<>();
         /** Appends that use the frame's bytes: the frame is released when all have completed. */
-        private final List<CompletableFuture<AppendResult>> usingFrame = new ArrayList<>();
 
         InFlight(final Request request, final ProduceRequest body, final Acks acks) {
             this.request = request;
@@ -137,24 +130,12 @@ public final class ProduceHandler implements ApiHandler {
         }
 
         CompletableFuture<Response> start() {
-            final ReferenceCounted frame = request.frame();
-            final boolean viewsOfFrame = acks != Acks.LEADER && body.getPartitionsCount() > 0;
-            if (viewsOfFrame) {
-                frame.retain();
-            }
-            try {
-                final ByteBuffer all = request.recordsNioBuffer();
-                int position = all.position();
-                for (int i = 0; i < body.getPartitionsCount(); i++) {
-                    final int size = body.getPartitions(i).getRecordsBytes();
-                    submit(i, all.duplicate().limit(position + size).position(position).slice());
-                    position += size;
-                }
-            } finally {
-                if (viewsOfFrame) {
-                    CompletableFuture.allOf(usingFrame.toArray(new CompletableFuture<?>[0]))
-                        .whenComplete((ignored, error) -> frame.release());
-                }
+            final ByteBuffer all = request.recordsNioBuffer();
+            int position = all.position();
+            for (int i = 0; i < body.getPartitionsCount(); i++) {
+                final int size = body.getPartitions(i).getRecordsBytes();
+                submit(i, all.duplicate().limit(position + size).position(position).slice());
+                position += size;
             }
             if (acks == Acks.NONE) {
                 response.complete(build(ErrorCode.NONE));
@@ -187,15 +168,12 @@ public final class ProduceHandler implements ApiHandler {
                     new NotLeaderException(where.partition(), Integer.toString(nodeId), replica.leaderNodeId()))));
                 return;
             }
-            final ByteBuffer data = acks == Acks.LEADER ? copy(bytes) : bytes;
+            final ByteBuffer data = copy(bytes);
             CompletableFuture<AppendResult> appended;
             try {
                 appended = host.append(where.partition(), data, acks == Acks.NONE ? Acks.ALL : acks);
             } catch (final RuntimeException e) {
                 appended = CompletableFuture.failedFuture(e);
-            }
-            if (data == bytes) {
-                usingFrame.add(appended);
             }
             appended.whenComplete((result, error) -> onAppended(i, replica, data, result, error));
         }

@@ -201,8 +201,8 @@ class DataPathHandlersTest {
 
         cluster.awaitHighWatermark(p, 20);
         await().atMost(Duration.ofSeconds(10)).until(() -> TRAFFIC.producedRecords.get() - producedBefore == 20);
-        // Handed to Raft without a copy, the frames are retained until Raft is done with them, then released.
-        await().atMost(Duration.ofSeconds(10)).until(() -> frames.stream().allMatch(r -> r.frame().refCnt() == 0));
+        // The handler copies each partition's bytes for Raft: the request frames are free once answered.
+        assertThat(frames).allMatch(r -> r.frame().refCnt() == 0);
         final Response fromLeader = fetch(leader, fetchOf(at(p, 0)).build());
         final Response fromFollower = fetch(follower, fetchOf(at(p, 0)).build());
         for (final Response r : List.of(fromLeader, fromFollower)) {
@@ -218,6 +218,34 @@ class DataPathHandlersTest {
         assertThat(leaderBytes).hasSize(bytesOf(TestBatches.batch(10, 100, 1_000), TestBatches.batch(5, 100, 2_000),
             TestBatches.batch(5, 100, 3_000)).length);
         assertThat(offsetsIn(leaderBytes)).hasSize(20).startsWith(0L).endsWith(19L);
+    }
+
+    @Test
+    void shouldReplicateTheProducedBytesEvenWhenTheRequestBufferIsReusedAfterTheAnswer() throws Exception {
+        final PartitionId p = topic("reused", 1);
+        final int leader = cluster.awaitLeader(p);
+        final int follower = cluster.follower(p);
+        final ByteBuffer batch = TestBatches.batch(10, 100, 1_000);
+        final ProduceRequest body = ProduceRequest.newBuilder().setAcks(1).setTimeoutMs(20_000)
+            .addPartitions(ProducePartition.newBuilder().setTopic(p.topic()).setPartition(p.partition())
+                .setRecordsBytes(batch.remaining()))
+            .build();
+        final Request request = HandlerCluster.request(ApiKey.PRODUCE, body, batch);
+        final Response response = PRODUCE.get(leader).handle(request).get(30, TimeUnit.SECONDS);
+        assertThat(((ProduceResponse) response.body()).getResults(0).getError()).isEqualTo(ErrorCode.NONE);
+        // What the network layer does with a pooled buffer once the response is out: other bytes land in it.
+        request.records().setZero(request.records().readerIndex(), request.records().readableBytes());
+        request.frame().release();
+
+        cluster.awaitHighWatermark(p, 10);
+        final byte[] expected = bytesOf(batch);
+        for (final int node : List.of(leader, follower)) {
+            await().atMost(Duration.ofSeconds(10))
+                .until(() -> cluster.host(node).stateMachine(p).highWatermarkForReads() == 10);
+            final byte[] stored = HandlerCluster.recordBytes(fetch(node, fetchOf(at(p, 0)).build()));
+            assertThat(offsetsIn(stored)).hasSize(10);
+            assertThat(stored).hasSize(expected.length);
+        }
     }
 
     @Test
