@@ -182,7 +182,9 @@ public final class NodeConfig {
                 + " must exceed " + LOG_PREFIX + LogConfig.MAX_BATCH_BYTES + "=" + logConfig.maxBatchBytes()
                 + " so that a request carrying one largest batch fits in a frame");
         }
-        return new NodeConfig(values, logConfig);
+        final Map<String, Object> ordered = new LinkedHashMap<>();
+        NodeConfigKeys.all().keySet().forEach(k -> ordered.put(k, values.get(k)));
+        return new NodeConfig(ordered, logConfig);
     }
 
     private static void deriveDefaults(final Map<String, Object> values) {

@@ -141,7 +141,7 @@ final class NodeConfigKeys {
             throw ConfigKey.invalid(key, raw, "empty; expected a host name or address");
         }
         if (v.chars().anyMatch(Character::isWhitespace)) {
-            throw ConfigKey.invalid(key, raw, "containing whitespace");
+            throw ConfigKey.invalid(key, raw, "not a single word: it contains whitespace");
         }
         return v;
     }
