@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
@@ -111,17 +112,25 @@ public final class NodeConfig {
     public static NodeConfig load(final Path file, final Map<String, String> env,
                                   final Map<String, String> overrides) {
         final Map<String, String> raw = new LinkedHashMap<>();
+        final Map<String, String> sources = new LinkedHashMap<>();
         if (file != null) {
-            raw.putAll(checkKnown(readFile(file), "in file " + file));
+            checkKnown(readFile(file), "in file " + file).forEach((k, v) -> {
+                raw.put(k, v);
+                sources.put(k, "file " + file);
+            });
         }
         for (final String key : NodeConfigKeys.all().keySet()) {
             final String v = env.get(ConfigKey.envVar(key));
             if (v != null) {
                 raw.put(key, v);
+                sources.put(key, "environment variable " + ConfigKey.envVar(key));
             }
         }
-        raw.putAll(checkKnown(overrides, "in overrides"));
-        return build(raw);
+        checkKnown(overrides, "in overrides").forEach((k, v) -> {
+            raw.put(k, v);
+            sources.put(k, "overrides");
+        });
+        return build(raw, sources);
     }
 
     /**
@@ -130,7 +139,7 @@ public final class NodeConfig {
      * @throws ConfigException for an unknown key, a missing required key or an invalid value
      */
     public static NodeConfig from(final Map<String, String> properties) {
-        return build(checkKnown(properties, ""));
+        return build(checkKnown(properties, ""), Map.of());
     }
 
     private static Map<String, String> readFile(final Path file) {
@@ -155,7 +164,7 @@ public final class NodeConfig {
         return raw;
     }
 
-    private static NodeConfig build(final Map<String, String> raw) {
+    private static NodeConfig build(final Map<String, String> raw, final Map<String, String> sources) {
         final Map<String, Object> values = new LinkedHashMap<>();
         final Map<String, Long> logOverrides = new LinkedHashMap<>();
         for (final ConfigKey key : NodeConfigKeys.all().values()) {
@@ -167,7 +176,13 @@ public final class NodeConfig {
                 }
                 continue;
             }
-            final Object parsed = key.parse(v);
+            final Object parsed;
+            try {
+                parsed = key.parse(v);
+            } catch (final ConfigException e) {
+                final String source = sources.get(key.name());
+                throw source == null ? e : new ConfigException(e.getMessage() + " (set in " + source + ")");
+            }
             if (key.name().startsWith(LOG_PREFIX)) {
                 logOverrides.put(key.name().substring(LOG_PREFIX.length()), (Long) parsed);
             }
@@ -406,14 +421,20 @@ public final class NodeConfig {
     /** @return every key with its effective value as text, in documentation order (for the start-up log) */
     public Map<String, String> describe() {
         final Map<String, String> out = new LinkedHashMap<>();
-        values.forEach((k, v) -> out.put(k, v instanceof List ? join((List<?>) v) : String.valueOf(v)));
+        values.forEach((k, v) -> out.put(k, text(v)));
         return out;
     }
 
-    private static String join(final List<?> list) {
-        final List<String> parts = new ArrayList<>();
-        list.forEach(o -> parts.add(o.toString()));
-        return String.join(",", parts);
+    private static String text(final Object v) {
+        if (v instanceof Durability) {
+            return ((Durability) v).name().toLowerCase(Locale.ROOT);
+        }
+        if (v instanceof List) {
+            final List<String> parts = new ArrayList<>();
+            ((List<?>) v).forEach(o -> parts.add(o.toString()));
+            return String.join(",", parts);
+        }
+        return String.valueOf(v);
     }
 
     @Override

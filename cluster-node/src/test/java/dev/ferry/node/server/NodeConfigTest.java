@@ -171,6 +171,22 @@ class NodeConfigTest {
     }
 
     @Test
+    void shouldNameWhereABadValueWasSet() throws IOException {
+        final Path f = file("node.id=1", "data.dir=/d", "controller.voters=1@h:9094", "num.partitions=zero");
+        assertThatThrownBy(() -> NodeConfig.load(f, Map.of()))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("invalid value for num.partitions: value=\"zero\"")
+            .hasMessageContaining("(set in file " + f + ")");
+        assertThatThrownBy(() -> NodeConfig.load(null, Map.of("FERRY_NODE_ID", "1", "FERRY_DATA_DIR", "/d",
+            "FERRY_CONTROLLER_VOTERS", "1@h:9094", "FERRY_DURABILITY", "always")))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("invalid value for durability: value=\"always\"")
+            .hasMessageContaining("(set in environment variable FERRY_DURABILITY)");
+        assertThat(NodeConfig.from(Map.of("node.id", "1", "data.dir", "/d", "controller.voters", "1@h:9094",
+            "durability", "FSYNC")).describe()).containsEntry("durability", "fsync");
+    }
+
+    @Test
     void shouldNameTheFileItCannotRead() {
         final Path missing = tmp.resolve("missing.properties");
         assertThatThrownBy(() -> NodeConfig.load(missing, Map.of()))
