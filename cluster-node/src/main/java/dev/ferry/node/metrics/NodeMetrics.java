@@ -94,7 +94,8 @@ public final class NodeMetrics implements Closeable {
     }
 
     /**
-     * Exports {@code ferry_under_replicated_partitions}, read at each scrape.
+     * Exports {@code ferry_under_replicated_partitions}, read at each scrape. Call once: the registry keeps the
+     * first gauge of a name and ignores a second registration.
      *
      * @param count the number of partitions with fewer in-sync replicas than assigned; the integrator decides how
      *              (e.g. from the controller's view on the controller leader, 0 elsewhere). Must not block.
