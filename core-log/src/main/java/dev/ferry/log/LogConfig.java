@@ -2,6 +2,7 @@ package dev.ferry.log;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -151,6 +152,11 @@ public final class LogConfig {
         return values.get(FILE_DELETE_DELAY_MS);
     }
 
+    /** @return every setting's definition, in documentation order */
+    public static List<Key> keys() {
+        return List.copyOf(KEYS.values());
+    }
+
     @Override
     public boolean equals(final Object o) {
         return o instanceof LogConfig && ((LogConfig) o).values.equals(values);
@@ -171,20 +177,17 @@ public final class LogConfig {
         KEYS.put(name, new Key(name, defaultValue, min, max, doc));
     }
 
-    private static final class Key {
-        final String name;
-        final long defaultValue;
-        final long min;
-        final long max;
-        final String doc;
-
-        Key(final String name, final long defaultValue, final long min, final long max, final String doc) {
-            this.name = name;
-            this.defaultValue = defaultValue;
-            this.min = min;
-            this.max = max;
-            this.doc = doc;
-        }
+    /**
+     * One setting's definition: layers above the log (a node's {@code log.}-prefixed defaults, its configuration
+     * reference) read names, defaults, ranges and meanings from here, so they exist in one place.
+     *
+     * @param name the key
+     * @param defaultValue its default
+     * @param min smallest accepted value
+     * @param max largest accepted value
+     * @param doc what it means
+     */
+    public record Key(String name, long defaultValue, long min, long max, String doc) {
 
         long parse(final Object raw) {
             final long value;
