@@ -114,7 +114,9 @@ final class ConsumerGroup {
         }
         if (!counts.equals(partitionCounts)) {
             partitionCounts = counts;
-            groupEpoch++;
+            if (groupEpoch == targetEpoch) {
+                groupEpoch++;
+            }
         }
         if (groupEpoch == targetEpoch) {
             return;

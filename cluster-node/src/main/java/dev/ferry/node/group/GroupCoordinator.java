@@ -270,6 +270,7 @@ public final class GroupCoordinator implements ReplicaListener, Closeable {
             // A member that rejoins under its old id (after being fenced) starts over.
             group.remove(memberId);
             member = new GroupMember(memberId, req.getInstanceId(), clientId, clientHost);
+            member.subscribedTopics = new TreeSet<>(req.getSubscribedTopicNamesList());
             group.add(member);
             LOG.info("partition={} node={} group={} member={} joined; groupEpoch={}", shard.partition, nodeId,
                 groupId, memberId, group.groupEpoch());
@@ -286,7 +287,9 @@ public final class GroupCoordinator implements ReplicaListener, Closeable {
                     + "; rejoin with member_epoch 0");
             }
         }
-        if (!req.getSubscriptionUnchanged() || epoch == 0) {
+        // An empty list is "unchanged" too: proto3 cannot tell an unset flag from false, and a member that wants
+        // no topics leaves instead.
+        if (!req.getSubscriptionUnchanged() && epoch != 0 && req.getSubscribedTopicNamesCount() > 0) {
             group.subscribe(member, new TreeSet<>(req.getSubscribedTopicNamesList()));
         }
         if (!assignor.isEmpty()) {

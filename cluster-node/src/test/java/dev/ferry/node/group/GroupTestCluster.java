@@ -36,8 +36,8 @@ import static org.awaitility.Awaitility.await;
  * Not thread-safe.
  */
 final class GroupTestCluster implements Closeable {
-    /** Short elections so that failover fits a test. */
-    static final RaftTuning FAST = new RaftTuning(300, 600, 4 << 20, 1_000_000, 1 << 20);
+    /** Elections of 1-2 s: failover fits a test, and a loaded machine does not trigger spurious ones. */
+    static final RaftTuning FAST = new RaftTuning(1000, 2000, 4 << 20, 1_000_000, 1 << 20);
     static final int NODES = 3;
 
     final GroupConfig config;
