@@ -271,6 +271,8 @@ public final class GroupCoordinator implements ReplicaListener, Closeable {
             group.remove(memberId);
             member = new GroupMember(memberId, req.getInstanceId(), clientId, clientHost);
             member.subscribedTopics = new TreeSet<>(req.getSubscribedTopicNamesList());
+            member.rebalanceTimeoutMs = req.getRebalanceTimeoutMs() > 0 ? req.getRebalanceTimeoutMs()
+                : config.sessionTimeoutMs();
             group.add(member);
             LOG.info("partition={} node={} group={} member={} joined; groupEpoch={}", shard.partition, nodeId,
                 groupId, memberId, group.groupEpoch());
@@ -299,6 +301,12 @@ public final class GroupCoordinator implements ReplicaListener, Closeable {
         member.deadlineMs = time.milliseconds() + config.sessionTimeoutMs();
         group.maybeAssign(view::partitionCount);
         group.reconcile(member);
+        final long now = time.milliseconds();
+        if (group.target(member.memberId).containsAll(member.owned)) {
+            member.revocationDeadlineMs = Long.MAX_VALUE;
+        } else if (member.revocationDeadlineMs == Long.MAX_VALUE) {
+            member.revocationDeadlineMs = now + member.rebalanceTimeoutMs;
+        }
         return ConsumerGroupHeartbeatResponse.newBuilder().setMemberId(member.memberId)
             .setMemberEpoch(member.memberEpoch).setHeartbeatIntervalMs(config.heartbeatIntervalMs())
             .setHasAssignment(true).addAllAssignment(ConsumerGroup.toWire(member.assigned)).build();
@@ -315,14 +323,16 @@ public final class GroupCoordinator implements ReplicaListener, Closeable {
             for (final ConsumerGroup group : shard.groups.values()) {
                 final List<String> expired = new ArrayList<>();
                 group.members.forEach((id, m) -> {
-                    if (m.deadlineMs < now) {
+                    // A member that keeps partitions it was told to revoke blocks their new owners: fence it.
+                    if (m.deadlineMs < now || m.revocationDeadlineMs < now) {
                         expired.add(id);
                     }
                 });
                 for (final String id : expired) {
                     group.remove(id);
-                    LOG.info("partition={} node={} group={} member={} fenced: no heartbeat for {} ms; groupEpoch={}",
-                        shard.partition, nodeId, group.groupId, id, config.sessionTimeoutMs(), group.groupEpoch());
+                    LOG.info("partition={} node={} group={} member={} fenced: no heartbeat for {} ms or partitions"
+                        + " not revoked within the rebalance timeout; groupEpoch={}", shard.partition, nodeId,
+                        group.groupId, id, config.sessionTimeoutMs(), group.groupEpoch());
                 }
                 if (!expired.isEmpty()) {
                     group.maybeAssign(view::partitionCount);

@@ -20,6 +20,10 @@ final class GroupMember {
     /** What the coordinator last told the member to own; it may hold these before its next heartbeat says so. */
     Set<TopicPartition> assigned = new TreeSet<>();
     long deadlineMs;
+    /** How long the member may take to revoke partitions (KIP-848's rebalance timeout). */
+    long rebalanceTimeoutMs;
+    /** When the member must have revoked what it was told to, or Long.MAX_VALUE when it owes nothing. */
+    long revocationDeadlineMs = Long.MAX_VALUE;
 
     GroupMember(final String memberId, final String instanceId, final String clientId, final String clientHost) {
         this.memberId = memberId;

@@ -135,6 +135,28 @@ class GroupCoordinatorTest {
     }
 
     @Test
+    void shouldFenceAMemberThatDoesNotRevokeWithinTheRebalanceTimeout() throws Exception {
+        start(1_500);
+        final String group = "g-stubborn";
+        final GroupTestCluster.Member stubborn = new GroupTestCluster.Member(group, List.of(TOPIC));
+        heartbeatUntil(group, List.of(stubborn), d -> stableWith(d, 1, 6));
+        stubborn.neverRevokes = true;
+
+        // The newcomer gets nothing while the stubborn member holds everything, though both heartbeat; then the
+        // stubborn one is fenced (rebalance timeout = session timeout here) and the newcomer gets all.
+        final GroupTestCluster.Member newcomer = new GroupTestCluster.Member(group, List.of(TOPIC));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            final GroupCoordinator c = coordinatorOf(group);
+            stubborn.heartbeat(c);
+            newcomer.heartbeat(c);
+            if (stubborn.lastError == ErrorCode.NONE) {
+                assertThat(newcomer.owned).doesNotContainAnyElementsOf(stubborn.owned);
+            }
+            return stubborn.lastError == ErrorCode.UNKNOWN_MEMBER_ID && newcomer.owned.size() == 6;
+        });
+    }
+
+    @Test
     void shouldKeepCommittedOffsetsWhenTheCoordinatorMovesOrItsNodeStops() throws Exception {
         start(10_000);
         final String group = "g-offsets";

@@ -182,6 +182,8 @@ final class GroupTestCluster implements Closeable {
         int epoch;
         Set<TopicPartition> owned = new TreeSet<>();
         ErrorCode lastError = ErrorCode.NONE;
+        /** A misbehaving consumer: it takes what it is given but never revokes anything. */
+        boolean neverRevokes;
 
         Member(final String groupId, final List<String> topics) {
             this.groupId = groupId;
@@ -204,7 +206,9 @@ final class GroupTestCluster implements Closeable {
             if (resp.getError() == ErrorCode.NONE) {
                 memberId = resp.getMemberId();
                 epoch = resp.getMemberEpoch();
-                if (resp.getHasAssignment()) {
+                if (resp.getHasAssignment() && neverRevokes) {
+                    owned.addAll(ConsumerGroup.fromWire(resp.getAssignmentList()));
+                } else if (resp.getHasAssignment()) {
                     owned = ConsumerGroup.fromWire(resp.getAssignmentList());
                 }
             }
