@@ -6,6 +6,7 @@ import dev.ferry.log.PartitionLog;
 import dev.ferry.log.Time;
 import dev.ferry.log.record.RecordBatch;
 import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
@@ -32,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -452,6 +454,39 @@ public final class RaftServerHost implements Closeable {
     /** @return the partitions this node hosts a replica of (a snapshot) */
     public Set<PartitionId> partitions() {
         return Set.copyOf(stateMachines.keySet());
+    }
+
+    /**
+     * The replicas a partition's leader sees as caught up, as Kafka's ISR: itself, and each follower that
+     * answered within {@code maxLagMs} and whose log matches the leader's up to at least
+     * {@code maxLagEntries} entries below the commit index.
+     *
+     * @param partition a partition this node leads
+     * @param maxLagMs how long ago a follower must have answered at the latest
+     * @param maxLagEntries how many Raft entries below the commit index a follower may be
+     * @return node ids of the in-sync replicas, this leader first; empty when this node does not lead
+     * @throws IOException when the partition is not hosted here
+     */
+    public List<String> inSyncReplicas(final PartitionId partition, final long maxLagMs, final long maxLagEntries)
+        throws IOException {
+        final RaftServer.Division d = server.getDivision(RaftGroupId.valueOf(partition.raftGroupUuid()));
+        if (!d.getInfo().isLeader()) {
+            return List.of();
+        }
+        final long commit = d.getRaftLog().getLastCommittedIndex();
+        final long[] match = d.getInfo().getFollowerMatchIndices();
+        final List<ServerRpcProto> followers = d.getInfo().getRoleInfoProto()
+            .getLeaderInfo().getFollowerInfoList();
+        final List<String> isr = new ArrayList<>();
+        isr.add(nodeId);
+        // Ratis lists followers in the same order in both (the leader's log appenders).
+        for (int i = 0; i < followers.size() && i < match.length; i++) {
+            final ServerRpcProto f = followers.get(i);
+            if (f.getLastRpcElapsedTimeMs() <= maxLagMs && match[i] >= commit - maxLagEntries) {
+                isr.add(f.getId().getId().toStringUtf8());
+            }
+        }
+        return isr;
     }
 
     /** @return this node's id */
