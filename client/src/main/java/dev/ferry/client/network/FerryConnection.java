@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * One connection to a Ferry node. Requests are pipelined: {@link #send} may be called from any thread without
  * waiting for earlier answers; each request gets a correlation id and its own timeout, and its future completes
  * with the response, a {@link RequestTimeoutException}, or a {@link ConnectionClosedException} naming the peer
- * when the connection closes first. Closing fails every pending request.
+ * when the connection closes first. Closing fails every pending request. A timeout closes the connection, as in
+ * Kafka's client: the node answers in request order, so everything behind a stuck request would stall too.
  *
  * <p>Futures complete on the connection's event loop: callbacks must not block (use the {@code ...Async}
  * variants to move work elsewhere).
@@ -159,9 +160,12 @@ public final class FerryConnection implements AutoCloseable {
     private void onTimeout(final int correlationId) {
         final PendingRequest request = pending.remove(correlationId);
         if (request != null) {
-            request.future.completeExceptionally(new RequestTimeoutException("request timed out: apiKey="
-                + request.key + " correlationId=" + correlationId + " peer=" + address + " timeoutMs="
-                + request.timeoutMs));
+            final String message = "request timed out: apiKey=" + request.key + " correlationId=" + correlationId
+                + " peer=" + address + " timeoutMs=" + request.timeoutMs;
+            request.future.completeExceptionally(new RequestTimeoutException(message));
+            // Responses come in request order, so every later response waits behind this one: as Kafka's client
+            // does, give up the connection rather than let it stall (the others fail as retriable).
+            closeWith(message, null);
         }
     }
 
