@@ -31,8 +31,9 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * The last handler of a connection's pipeline: parses each frame's header, calls the API's handler and writes
  * the responses back in request order, as Kafka pipelines: requests are handled concurrently, but a response
- * waits for the ones before it. At most {@code maxInFlight} requests are with handlers at once; at the limit the
- * connection stops reading (auto-read off) and frames already read wait here, undispatched.
+ * waits for the ones before it. At most {@code maxInFlight} requests are with handlers at once; at the limit, or
+ * while the socket's outbound buffer is above its high-water mark, the connection stops reading (auto-read off)
+ * and frames already read wait here, undispatched.
  *
  * <p>Ownership: a dispatched request's frame is released when its handler's future completes (handlers may pass
  * record bytes on without copying); a waiting frame is released when the connection closes. Failures never
@@ -86,7 +87,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         final PendingRequest request = new PendingRequest(frame, System.nanoTime());
-        if (inFlight.size() >= maxInFlight || !waiting.isEmpty()) {
+        if (!canDispatch() || !waiting.isEmpty()) {
             waiting.add(request);
             pauseReading();
             return;
@@ -209,16 +210,33 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 if (wrote) {
                     ctx.flush();
                 }
-                while (!closed && inFlight.size() < maxInFlight && !waiting.isEmpty()) {
+                while (!closed && canDispatch() && !waiting.isEmpty()) {
                     dispatch(waiting.pollFirst());
                 }
             } while (writeAgain && !closed);
         } finally {
             writing = false;
         }
-        if (!closed && inFlight.size() < maxInFlight && waiting.isEmpty()) {
+        if (!closed && canDispatch() && waiting.isEmpty()) {
             resumeReading();
         }
+    }
+
+    /**
+     * A new request may go to its handler: below the in-flight limit, and the socket is taking our responses (a
+     * client that sends without reading would otherwise pile responses up in the outbound buffer; Kafka mutes
+     * such a channel too).
+     */
+    private boolean canDispatch() {
+        return inFlight.size() < maxInFlight && ctx.channel().isWritable();
+    }
+
+    @Override
+    public void channelWritabilityChanged(final ChannelHandlerContext context) {
+        if (context.channel().isWritable() && !closed) {
+            writeReady();
+        }
+        context.fireChannelWritabilityChanged();
     }
 
     private void write(final PendingRequest request) {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.ferry.node.network.NetworkTestSupport.TIMEOUT_MS;
 import static dev.ferry.node.network.NetworkTestSupport.assertServes;
@@ -89,6 +90,35 @@ class FerryServerLimitsTest {
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> !waiting.isOpen());
         }
+    }
+
+    @Test
+    void shouldStopHandlingRequestsOfAClientThatDoesNotReadItsResponses() throws Exception {
+        final NodeEndpoint big = NodeEndpoint.newBuilder().setHost("x".repeat(1 << 20)).build();
+        final AtomicInteger handled = new AtomicInteger();
+        server = start(localConfig(), Map.of(ApiKey.METADATA, request -> {
+            handled.incrementAndGet();
+            return CompletableFuture.completedFuture(Response.of(big));
+        }));
+        final int requests = 200;
+        try (RawClient raw = new RawClient(server.boundPort())) {
+            final ByteArrayOutputStream all = new ByteArrayOutputStream();
+            for (int i = 0; i < requests; i++) {
+                all.write(RawClient.frame(RawClient.header(ApiKey.METADATA, i), NodeEndpoint.getDefaultInstance()));
+            }
+            raw.send(all.toByteArray());
+            // 200 MiB of answers cannot fit the socket buffers: the server must stop handling, not queue them.
+            final AtomicInteger lastSample = new AtomicInteger(-1);
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                .until(() -> handled.get() > 0 && handled.get() == lastSample.getAndSet(handled.get()));
+            assertThat(handled.get()).as("requests handled while the client reads nothing").isLessThan(requests / 2);
+            for (int i = 0; i < requests; i++) {
+                final RawClient.Answer answer = raw.read();
+                assertThat(answer.header().getCorrelationId()).isEqualTo(i);
+                assertThat(answer.body()).hasSize(big.getSerializedSize());
+            }
+        }
+        assertThat(handled.get()).isEqualTo(requests);
     }
 
     @Test
