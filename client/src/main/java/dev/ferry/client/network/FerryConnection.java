@@ -280,6 +280,9 @@ public final class FerryConnection implements AutoCloseable {
 
         @Override
         public void channelInactive(final ChannelHandlerContext ctx) {
+            if (!closed && closeCause == null && ctx.executor().isShuttingDown()) {
+                closeReason = "client network closed";
+            }
             failAll();
             ctx.fireChannelInactive();
         }

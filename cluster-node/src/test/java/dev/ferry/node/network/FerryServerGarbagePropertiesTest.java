@@ -55,7 +55,7 @@ class FerryServerGarbagePropertiesTest {
 
     @BeforeContainer
     static void startServer() throws IOException {
-        leaks = new LeakWatch();
+        leaks = LeakWatch.instance();
         server = new FerryServer(localConfig().withMaxFrameBytes(MAX_FRAME_BYTES), Map.of(ApiKey.METADATA,
             request -> CompletableFuture.completedFuture(Response.of(request.body(NodeEndpoint.parser())))),
             RequestObserver.NONE, "fuzz").start();

@@ -34,6 +34,7 @@ class FerryServerLimitsTest {
         if (server != null) {
             server.close();
         }
+        assertThat(LeakWatch.instance().collect()).as("buffer leaks reported by Netty").isEmpty();
     }
 
     @Test

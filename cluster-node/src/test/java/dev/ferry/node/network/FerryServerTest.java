@@ -44,6 +44,7 @@ class FerryServerTest {
         if (server != null) {
             server.close();
         }
+        assertThat(LeakWatch.instance().collect()).as("buffer leaks reported by Netty").isEmpty();
     }
 
     /** A request held by the test until it decides to answer. */

@@ -18,10 +18,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * <p>Thread-safe.
  */
 final class LeakWatch {
+    private static final LeakWatch INSTANCE = new LeakWatch();
+
     private final List<String> leaks = new CopyOnWriteArrayList<>();
 
     @SuppressWarnings("unchecked")
-    LeakWatch() {
+    private LeakWatch() {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         try {
             final Field field = AbstractByteBuf.class.getDeclaredField("leakDetector");
@@ -33,8 +35,17 @@ final class LeakWatch {
         }
     }
 
-    /** Runs collections and tracks fresh buffers so that pending reports fire. @return the leaks seen so far */
-    List<String> collect() {
+    /** @return the one watch of this JVM (Netty has one buffer leak detector) */
+    static LeakWatch instance() {
+        return INSTANCE;
+    }
+
+    /**
+     * Runs collections and tracks fresh buffers so that pending reports fire.
+     *
+     * @return the leaks reported since the last call
+     */
+    synchronized List<String> collect() {
         for (int i = 0; i < 5; i++) {
             System.gc();
             for (int j = 0; j < 100; j++) {
@@ -43,6 +54,8 @@ final class LeakWatch {
                 ByteBufAllocator.DEFAULT.heapBuffer(16).release();
             }
         }
-        return List.copyOf(leaks);
+        final List<String> seen = List.copyOf(leaks);
+        leaks.removeAll(seen);
+        return seen;
     }
 }
