@@ -98,11 +98,16 @@ public final class FerryConnection implements AutoCloseable {
      * @param key the API
      * @param body the request body
      * @param records raw record batches to send after the body, or null; released by this method in every case
-     * @param timeoutMs how long to wait for the response
+     * @param timeoutMs how long to wait for the response, at least 1
      * @return the response (the caller closes it), or a failed future with a {@link NetworkException}
+     * @throws IllegalArgumentException when timeoutMs is below 1 (the records are released)
      */
     public CompletableFuture<ClientResponse> send(final ApiKey key, final MessageLite body, final ByteBuf records,
                                                   final long timeoutMs) {
+        if (timeoutMs < 1) {
+            ReferenceCountUtil.release(records);
+            throw new IllegalArgumentException("timeoutMs=" + timeoutMs + " must be at least 1");
+        }
         final CompletableFuture<ClientResponse> result = new CompletableFuture<>();
         final Channel ch = channel;
         final EventLoop loop = ch.eventLoop();

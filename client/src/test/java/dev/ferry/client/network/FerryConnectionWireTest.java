@@ -128,6 +128,14 @@ class FerryConnectionWireTest {
     }
 
     @Test
+    void shouldRejectANonPositiveTimeoutAndReleaseTheRecords() {
+        final ByteBuf records = Unpooled.buffer(4).writeInt(1);
+        assertThatThrownBy(() -> connection.send(ApiKey.PRODUCE, NodeEndpoint.getDefaultInstance(), records, 0))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeoutMs=0");
+        assertThat(records.refCnt()).isZero();
+    }
+
+    @Test
     void shouldTimeOutARequestWithARetriableTypedException() throws Exception {
         final CompletableFuture<ClientResponse> pending = connection.send(ApiKey.FETCH,
             NodeEndpoint.getDefaultInstance(), null, 100);
