@@ -124,14 +124,15 @@ public final class ControllerServer implements Closeable {
     }
 
     /**
-     * Takes a snapshot of the image now (normally automatic every {@code snapshotEntries} entries).
+     * Takes a snapshot of the image now, whenever at least one entry was applied since the last one (normally
+     * automatic every {@code snapshotEntries} entries).
      *
      * @return the Raft index of the snapshot
      * @throws IOException when Ratis refuses
      */
     public long snapshot() throws IOException {
         final var reply = server.snapshotManagement(org.apache.ratis.protocol.SnapshotManagementRequest.newCreate(
-            clientId, server.getId(), MetadataQuorum.GROUP_ID, callIds.incrementAndGet(), 30_000));
+            clientId, server.getId(), MetadataQuorum.GROUP_ID, callIds.incrementAndGet(), 30_000, 1));
         if (!reply.isSuccess()) {
             throw new IOException("metadata snapshot on node " + config.nodeId() + " failed: "
                 + reply.getException());
