@@ -85,22 +85,28 @@ final class ActiveController implements AutoCloseable {
     }
 
     void onLeaderReady() {
-        executor.execute(() -> {
-            final long now = nowMs();
-            lastHeartbeatMs.clear();
-            // Every node gets a full session from the moment this voter took over (as Kafka does).
-            stateMachine.image().nodes().keySet().forEach(id -> lastHeartbeatMs.put(id, now));
-            synchronized (this) {
-                claims.clear();
-                leaders = new LeaderTable(UUID.randomUUID().toString(), 1, Map.of());
-            }
-            active = true;
-            if (stateMachine.image().clusterId().isEmpty()) {
-                enqueue(image -> image.clusterId().isEmpty() ? new CommandOutcome().record(MetadataRecord.newBuilder()
-                    .setClusterId(ClusterId.newBuilder().setClusterId(UUID.randomUUID().toString())).build())
-                    : new CommandOutcome());
-            }
-        });
+        try {
+            executor.execute(this::becomeActive);
+        } catch (final java.util.concurrent.RejectedExecutionException e) {
+            LOG.info("node={} leads the metadata group while closing; not activating", config.nodeId());
+        }
+    }
+
+    private void becomeActive() {
+        final long now = nowMs();
+        lastHeartbeatMs.clear();
+        // Every node gets a full session from the moment this voter took over (as Kafka does).
+        stateMachine.image().nodes().keySet().forEach(id -> lastHeartbeatMs.put(id, now));
+        synchronized (this) {
+            claims.clear();
+            leaders = new LeaderTable(UUID.randomUUID().toString(), 1, Map.of());
+        }
+        active = true;
+        if (stateMachine.image().clusterId().isEmpty()) {
+            enqueue(image -> image.clusterId().isEmpty() ? new CommandOutcome().record(MetadataRecord.newBuilder()
+                .setClusterId(ClusterId.newBuilder().setClusterId(UUID.randomUUID().toString())).build())
+                : new CommandOutcome());
+        }
     }
 
     void onLeadershipLost() {
@@ -173,7 +179,14 @@ final class ActiveController implements AutoCloseable {
         if (outcome.records.isEmpty()) {
             return CompletableFuture.completedFuture(reply.build());
         }
-        return writer.apply(MetadataBatch.newBuilder().addAllRecords(outcome.records).build())
+        final MetadataBatch batch = MetadataBatch.newBuilder().addAllRecords(outcome.records).build();
+        if (batch.getSerializedSize() > MetadataQuorum.MAX_ENTRY_BYTES) {
+            return CompletableFuture.completedFuture(ControllerReply.newBuilder()
+                .setError(ErrorCode.INVALID_REQUEST_VALUE).setMessage("request too large: its records take "
+                    + batch.getSerializedSize() + " bytes, max " + MetadataQuorum.MAX_ENTRY_BYTES + "; split it")
+                .build());
+        }
+        return writer.apply(batch)
             .orTimeout(config.requestTimeoutMs(), TimeUnit.MILLISECONDS)
             .handle((epoch, e) -> {
                 if (e == null) {

@@ -9,6 +9,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,11 @@ public final class MetadataQuorum {
     /** The one metadata group's id: the same on every node, derived from a fixed name. */
     public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(
         UUID.nameUUIDFromBytes("ferry-cluster-metadata".getBytes(StandardCharsets.UTF_8)));
+
+    /** The largest metadata entry (one request's records); larger requests are refused with INVALID_REQUEST. */
+    public static final int MAX_ENTRY_BYTES = 8 << 20;
+    /** The largest controller message: a heartbeat reply carries the whole image. */
+    static final int MAX_MESSAGE_BYTES = 64 << 20;
 
     private MetadataQuorum() {
     }
@@ -102,6 +108,17 @@ public final class MetadataQuorum {
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
         RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, config.snapshotEntries()));
+        // Ratis purges only closed segments: size them to about one snapshot interval of records (~128 bytes
+        // each), so the log behind a snapshot goes; 8 MiB caps a segment where the default is 32 MiB.
+        final long segmentBytes = Math.max(16L << 10, Math.min(8L << 20, config.snapshotEntries() * 128));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(segmentBytes));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(256L << 10, segmentBytes)));
+        // One entry is one request's records (a topic of 10,000 partitions is ~150 KB); the log's write buffer
+        // and the appender's buffer must hold the largest (Ratis's defaults are 64 KiB and 4 MiB).
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES + (64 << 10)));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(MAX_ENTRY_BYTES));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(MAX_MESSAGE_BYTES));
         // Controller requests wait for their records to commit; the default 3 s is tight during an election.
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(config.requestTimeoutMs(),
             TimeUnit.MILLISECONDS));
@@ -116,6 +133,7 @@ public final class MetadataQuorum {
         final RaftProperties p = new RaftProperties();
         RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(requestTimeoutMs, TimeUnit.MILLISECONDS));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(MAX_MESSAGE_BYTES));
         return p;
     }
 }

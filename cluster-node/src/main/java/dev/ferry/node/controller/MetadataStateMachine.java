@@ -19,6 +19,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,14 +89,29 @@ public final class MetadataStateMachine extends BaseStateMachine {
     public void initialize(final RaftServer server, final RaftGroupId groupId, final RaftStorage raftStorage)
         throws IOException {
         super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        loadSnapshot();
+        // Ratis pauses the state machine around a snapshot installation and checks the life cycle.
+        getLifeCycle().startAndTransition(() -> {
+            storage.init(raftStorage);
+            loadSnapshot();
+        }, IOException.class);
+    }
+
+    @Override
+    public void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
     }
 
     @Override
     public void reinitialize() throws IOException {
-        // After Ratis installed a snapshot from the leader.
+        // After Ratis installed a snapshot from the leader: the image is the snapshot's.
         loadSnapshot();
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
     }
 
     private void loadSnapshot() throws IOException {

@@ -43,14 +43,15 @@ public final class MetadataView {
      * @return true when it replaced the current image
      */
     public boolean apply(final MetadataImage next) {
+        // Listeners run under the lock so that they see images in epoch order whoever applies them.
         synchronized (this) {
             if (next.epoch() <= image.epoch() && image != MetadataImage.EMPTY) {
                 return false;
             }
             image = next;
-        }
-        for (final Consumer<MetadataImage> l : listeners) {
-            l.accept(next);
+            for (final Consumer<MetadataImage> l : listeners) {
+                l.accept(next);
+            }
         }
         return true;
     }

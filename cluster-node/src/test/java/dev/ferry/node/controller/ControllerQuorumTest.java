@@ -258,6 +258,32 @@ class ControllerQuorumTest {
     }
 
     @Test
+    void shouldCatchUpLaggingVoterFromSnapshotAfterLogPurge() throws Exception {
+        cluster = new ControllerTestCluster(tmp, 3, 5);
+        client = cluster.newClient();
+        startNodes(1);
+        final int active = cluster.awaitActive();
+        final int lagging = active == 3 ? 2 : 3;
+        cluster.stop(lagging);
+        for (int i = 0; i < 12; i++) {
+            assertThat(create(spec("bulk-" + i, 1000, 1))).isEqualTo(ErrorCode.NONE);
+        }
+        final Path leaderLog = tmp.resolve("node-" + active).resolve("controller")
+            .resolve(MetadataQuorum.GROUP_ID.getUuid().toString()).resolve("current");
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            try (var files = java.nio.file.Files.list(leaderLog)) {
+                return files.noneMatch(f -> f.getFileName().toString().startsWith("log_0-")
+                    || f.getFileName().toString().equals("log_inprogress_0"));
+            }
+        });
+        cluster.start(lagging);
+        final long epoch = activeImage().epoch();
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.server(lagging).image().epoch() >= epoch);
+        assertThat(cluster.server(lagging).image().topics()).hasSize(12);
+        assertThat(cluster.server(lagging).image().topic("bulk-11").partitions()).hasSize(1000);
+    }
+
+    @Test
     void shouldSetTargetsWhenDecommissioningAndFinishWhenMoved() throws Exception {
         startCluster(3);
         startNodes(4);
