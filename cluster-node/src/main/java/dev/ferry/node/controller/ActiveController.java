@@ -12,11 +12,13 @@ import dev.ferry.node.controller.proto.LeaderTableProto;
 import dev.ferry.node.controller.proto.LedPartition;
 import dev.ferry.node.controller.proto.MetadataBatch;
 import dev.ferry.node.controller.proto.MetadataRecord;
+import dev.ferry.node.controller.proto.MetadataSnapshot;
 import dev.ferry.node.controller.proto.UnfenceNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -54,6 +56,16 @@ final class ActiveController implements AutoCloseable {
     private final Map<Integer, Map<String, Long>> claims = new HashMap<>();
     private volatile LeaderTable leaders = LeaderTable.EMPTY;
     private volatile boolean active;
+    /** Nodes heard from since this voter became active, until the leader table is complete (guarded by this). */
+    private final Set<Integer> heardSinceActive = new HashSet<>();
+    private volatile long activeSinceMs;
+    /**
+     * A new controller's leader table starts empty; it is sent to nodes only once every ALIVE node has reported
+     * (or a session timeout passed), so nodes keep their previous table instead of forgetting every leader.
+     */
+    private volatile boolean leadersComplete;
+    /** The last image serialized for heartbeat replies: every node behind gets the same bytes. */
+    private volatile MetadataSnapshot lastSnapshot;
 
     ActiveController(final ControllerConfig config, final MetadataStateMachine stateMachine,
                      final Function<MetadataBatch, CompletableFuture<Long>> writer) {
@@ -99,8 +111,11 @@ final class ActiveController implements AutoCloseable {
         stateMachine.image().nodes().keySet().forEach(id -> lastHeartbeatMs.put(id, now));
         synchronized (this) {
             claims.clear();
+            heardSinceActive.clear();
             leaders = new LeaderTable(UUID.randomUUID().toString(), 1, Map.of());
         }
+        activeSinceMs = now;
+        leadersComplete = false;
         active = true;
         if (stateMachine.image().clusterId().isEmpty()) {
             enqueue(image -> image.clusterId().isEmpty() ? new CommandOutcome().record(MetadataRecord.newBuilder()
@@ -221,10 +236,11 @@ final class ActiveController implements AutoCloseable {
         updateClaims(node.id(), led);
         final HeartbeatReply.Builder r = HeartbeatReply.newBuilder().setControllerId(config.nodeId());
         if (image.epoch() > hb.getKnownEpoch()) {
-            r.setImage(image.toSnapshot());
+            r.setImage(snapshotOf(image));
         }
         final LeaderTable table = leaders;
-        if (!table.id().equals(hb.getKnownLeadersId()) || table.version() > hb.getKnownLeadersVersion()) {
+        if (leadersComplete(image, node.id()) && (!table.id().equals(hb.getKnownLeadersId())
+            || table.version() > hb.getKnownLeadersVersion())) {
             final LeaderTableProto.Builder t = LeaderTableProto.newBuilder().setId(table.id())
                 .setVersion(table.version());
             table.leaders().forEach((p, l) -> t.addEntries(LeaderEntry.newBuilder().setPartition(p)
@@ -232,6 +248,31 @@ final class ActiveController implements AutoCloseable {
             r.setLeaders(t);
         }
         return ControllerReply.newBuilder().setEpoch(image.epoch()).setHeartbeat(r).build();
+    }
+
+    private MetadataSnapshot snapshotOf(final MetadataImage image) {
+        final MetadataSnapshot cached = lastSnapshot;
+        if (cached != null && cached.getEpoch() == image.epoch()) {
+            return cached;
+        }
+        final MetadataSnapshot fresh = image.toSnapshot();
+        lastSnapshot = fresh;
+        return fresh;
+    }
+
+    private boolean leadersComplete(final MetadataImage image, final int nodeId) {
+        if (leadersComplete) {
+            return true;
+        }
+        synchronized (this) {
+            heardSinceActive.add(nodeId);
+            final boolean allHeard = image.nodes().values().stream()
+                .allMatch(n -> n.state() != NodeState.ALIVE || heardSinceActive.contains(n.id()));
+            if (allHeard || nowMs() - activeSinceMs > config.sessionTimeoutMs()) {
+                leadersComplete = true;
+            }
+            return leadersComplete;
+        }
     }
 
     /** FenceNode for an ALIVE node, UnfenceNode for a FENCED one, when it is still in that state. */
