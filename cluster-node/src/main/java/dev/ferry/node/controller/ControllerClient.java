@@ -281,10 +281,11 @@ public final class ControllerClient implements Closeable {
         final CompletableFuture<ControllerReply> result = new CompletableFuture<>();
         attempt(request, retry ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs) : 0, result);
         return result.orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
-            final ControllerException ce = ControllerException.of(e);
-            return CompletableFuture.failedFuture(e instanceof java.util.concurrent.TimeoutException
+            final Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                ? e.getCause() : e;
+            return CompletableFuture.failedFuture(cause instanceof java.util.concurrent.TimeoutException
                 ? new ControllerException(ErrorCode.REQUEST_TIMED_OUT, "no controller answer within "
-                    + requestTimeoutMs + " ms to " + request.getCommandCase(), e) : ce);
+                    + requestTimeoutMs + " ms to " + request.getCommandCase(), cause) : ControllerException.of(e));
         });
     }
 
