@@ -62,7 +62,9 @@ class ControllerQuorumTest {
 
     private MetadataView startNode(final int id, final String rack) throws Exception {
         final MetadataView view = new MetadataView();
-        final NodeLifecycle lc = new NodeLifecycle(registration(id, rack), client, view, Map::of, 100);
+        // Each node reports leading partition id-1 of topic "kept" (whether or not it exists).
+        final NodeLifecycle lc = new NodeLifecycle(registration(id, rack), client, view,
+            () -> Map.of("kept-" + (id - 1), (long) id), 100);
         lifecycles.put(id, lc);
         views.put(id, view);
         lc.start().get(30, TimeUnit.SECONDS);
@@ -207,6 +209,8 @@ class ControllerQuorumTest {
             blocks.add(client.allocateProducerIds(1).get());
         }
         assertThat(create(spec("kept", 3, 3))).isEqualTo(ErrorCode.NONE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> views.get(1).leaders().leaders().size() == 3);
+        final String oldTable = views.get(1).leaders().id();
         final int first = cluster.awaitActive();
         cluster.stop(first);
         await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -222,6 +226,10 @@ class ControllerQuorumTest {
             assertThat(blocks.get(i)).isGreaterThanOrEqualTo(blocks.get(i - 1) + ControllerClient.PRODUCER_ID_BLOCK);
         }
         assertThat(create(spec("after-failover", 2, 3))).isEqualTo(ErrorCode.NONE);
+        // Nodes keep the old leader table until the new controller has heard from every alive node.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !views.get(1).leaders().id().equals(oldTable));
+        assertThat(views.get(1).leaders().leaders()).hasSize(3);
+        assertThat(views.get(2).leaders().leader("kept-2")).isEqualTo(new LeaderTable.Leader(3, 3));
         // The new controller gave every node a fresh session: none is fenced while they keep heartbeating.
         assertThat(activeImage().placeableNodes()).containsExactly(1, 2, 3);
         cluster.start(first);
