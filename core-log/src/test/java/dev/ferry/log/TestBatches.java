@@ -55,6 +55,25 @@ public final class TestBatches {
     }
 
     /**
+     * @param bytes whole batches, e.g. a fetch response's records
+     * @return the offsets of their records, each batch CRC-checked
+     */
+    public static List<Long> offsetsIn(final byte[] bytes) {
+        final ByteBuffer all = ByteBuffer.wrap(bytes);
+        final RecordBatch batch = new RecordBatch();
+        final RecordCursor cursor = new RecordCursor();
+        final List<Long> offsets = new ArrayList<>();
+        for (int pos = 0; pos < all.limit(); pos += batch.sizeInBytes()) {
+            batch.wrap(all, pos).ensureValid(Integer.MAX_VALUE);
+            cursor.reset(batch);
+            while (cursor.next()) {
+                offsets.add(cursor.offset());
+            }
+        }
+        return offsets;
+    }
+
+    /**
      * Reads a slice's bytes and checks every batch.
      *
      * @param slice a slice

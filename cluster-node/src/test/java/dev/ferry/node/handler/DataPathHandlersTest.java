@@ -17,8 +17,6 @@ import dev.ferry.client.protocol.proto.ReplicaStateRequest;
 import dev.ferry.client.protocol.proto.ReplicaStateResponse;
 import dev.ferry.log.LogConfig;
 import dev.ferry.log.TestBatches;
-import dev.ferry.log.record.RecordBatch;
-import dev.ferry.log.record.RecordCursor;
 import dev.ferry.node.cluster.InternalTopics;
 import dev.ferry.node.fetch.FetchPurgatory;
 import dev.ferry.node.metrics.TrafficRecorder;
@@ -45,6 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.ferry.log.TestBatches.offsetsIn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -496,21 +495,6 @@ class DataPathHandlersTest {
         final Request unknown = HandlerCluster.request(ApiKey.REPLICA_STATE, body.toBuilder().setPartition(9).build());
         assertThat(((ReplicaStateResponse) call(REPLICA_STATE.get(leader).handle(unknown), unknown).body())
             .getError()).isEqualTo(ErrorCode.UNKNOWN_PARTITION);
-    }
-
-    private static List<Long> offsetsIn(final byte[] bytes) {
-        final ByteBuffer all = ByteBuffer.wrap(bytes);
-        final RecordBatch batch = new RecordBatch();
-        final RecordCursor cursor = new RecordCursor();
-        final List<Long> offsets = new ArrayList<>();
-        for (int pos = 0; pos < all.limit(); pos += batch.sizeInBytes()) {
-            batch.wrap(all, pos).ensureValid(Integer.MAX_VALUE);
-            cursor.reset(batch);
-            while (cursor.next()) {
-                offsets.add(cursor.offset());
-            }
-        }
-        return offsets;
     }
 
     /** Sums what the handlers count. */

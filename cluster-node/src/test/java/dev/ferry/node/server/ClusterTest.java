@@ -1,0 +1,230 @@
+package dev.ferry.node.server;
+
+import dev.ferry.client.network.ClientResponse;
+import dev.ferry.client.protocol.proto.ApiKey;
+import dev.ferry.client.protocol.proto.ApiVersionsRequest;
+import dev.ferry.client.protocol.proto.ApiVersionsResponse;
+import dev.ferry.client.protocol.proto.CreateTopicsResponse;
+import dev.ferry.client.protocol.proto.ErrorCode;
+import dev.ferry.client.protocol.proto.MetadataResponse;
+import dev.ferry.client.protocol.proto.PartitionMetadata;
+import dev.ferry.client.protocol.proto.TopicMetadata;
+import dev.ferry.log.TestBatches;
+import dev.ferry.replication.PartitionId;
+import dev.ferry.replication.PartitionStateMachine;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import static dev.ferry.log.TestBatches.offsetsIn;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A real 3-node Ferry cluster in one JVM (every node a controller voter, own ports and data directory): topics,
+ * produce and fetch across nodes and from followers, a node killed and brought back, a graceful stop, garbage
+ * on a node's port.
+ */
+@Timeout(180)
+class ClusterTest {
+    private static final Duration WITHIN = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    private FerryTestCluster cluster;
+    private TestClient client;
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        cluster = new FerryTestCluster(dir, 3, FerryTestCluster.fastSettings());
+        client = new TestClient(cluster::bootstrap);
+        for (int i = 0; i < 3; i++) {
+            cluster.node(i).awaitJoined(WITHIN);
+        }
+    }
+
+    @AfterEach
+    void stopCluster() {
+        if (client != null) {
+            client.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private void createTopic(final String name, final int partitions) {
+        final CreateTopicsResponse created = client.createTopic(name, partitions, 3, Map.of());
+        assertThat(created.getResults(0).getError()).as(created.getResults(0).getErrorMessage())
+            .isEqualTo(ErrorCode.NONE);
+        await().atMost(WITHIN).until(() -> allLeadersKnown(name, partitions));
+    }
+
+    private boolean allLeadersKnown(final String topic, final int partitions) {
+        final MetadataResponse md = client.metadata(topic);
+        final TopicMetadata t = md.getTopics(0);
+        return t.getError() == ErrorCode.NONE && t.getPartitionsCount() == partitions
+            && t.getPartitionsList().stream().allMatch(p -> p.getLeaderId() >= 0);
+    }
+
+    private int leaderIndex(final String topic, final int partition) {
+        return client.leader(topic, partition).getNodeId() - 1;
+    }
+
+    private String address(final int index) {
+        return "127.0.0.1:" + cluster.port(index);
+    }
+
+    @Test
+    void shouldCreateATopicOfSixPartitionsWithThreeReplicasSpreadOverTheNodes() {
+        createTopic("orders", 6);
+        final MetadataResponse md = client.metadata("orders");
+        assertThat(md.getNodesCount()).isEqualTo(3);
+        final int[] leadersPerNode = new int[3];
+        for (final PartitionMetadata p : md.getTopics(0).getPartitionsList()) {
+            assertThat(p.getReplicasList()).hasSize(3).doesNotHaveDuplicates();
+            leadersPerNode[p.getReplicasList().get(0) - 1]++;
+        }
+        // Preferred leaders (first replicas) are spread evenly: 2 per node.
+        assertThat(leadersPerNode).containsExactly(2, 2, 2);
+        for (int i = 0; i < 3; i++) {
+            assertThat(cluster.node(i).raftHost().partitions()).hasSize(6 + offsetsPartitionsOn(i));
+        }
+    }
+
+    private int offsetsPartitionsOn(final int i) {
+        return (int) cluster.node(i).raftHost().partitions().stream()
+            .filter(p -> p.topic().equals("__consumer_offsets")).count();
+    }
+
+    @Test
+    void shouldProduceOnLeadersAndFetchTheSameBytesFromEveryReplica() throws Exception {
+        createTopic("events", 6);
+        final List<ByteBuffer> sent = new ArrayList<>();
+        for (int p = 0; p < 6; p++) {
+            for (int b = 0; b < 3; b++) {
+                final ByteBuffer batch = TestBatches.batch(10, 64, 1_000 + b);
+                sent.add(batch);
+                assertThat(client.produce("events", p, batch, WITHIN)).isEqualTo(b * 10L);
+            }
+        }
+        for (int p = 0; p < 6; p++) {
+            final int partition = p;
+            final int leader = leaderIndex("events", p);
+            byte[] leaderBytes = null;
+            for (int node = 0; node < 3; node++) {
+                final int n = node;
+                // A follower serves up to its own high watermark, which follows the leader's within a heartbeat.
+                await().atMost(WITHIN).until(() -> client.fetch(address(n), "events", partition, 0, 1 << 20, 0)
+                    .result().getHighWatermark() == 30);
+                final TestClient.Fetched f = client.fetch(address(node), "events", p, 0, 1 << 20, 0);
+                assertThat(f.result().getError()).as(f.result().getErrorMessage()).isEqualTo(ErrorCode.NONE);
+                final byte[] bytes = new byte[f.records().remaining()];
+                f.records().get(bytes);
+                assertThat(offsetsIn(bytes)).hasSize(30).startsWith(0L).endsWith(29L);
+                if (node == leader) {
+                    leaderBytes = bytes;
+                }
+            }
+            for (int node = 0; node < 3; node++) {
+                final TestClient.Fetched f = client.fetch(address(node), "events", p, 0, 1 << 20, 0);
+                final byte[] bytes = new byte[f.records().remaining()];
+                f.records().get(bytes);
+                assertThat(bytes).as("partition %d on node %d", p, node + 1).isEqualTo(leaderBytes);
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepProducingWhenANodeIsKilledAndCatchUpWhenItReturns() throws Exception {
+        createTopic("payments", 6);
+        for (int p = 0; p < 6; p++) {
+            client.produce("payments", p, TestBatches.batch(5, 32, 1), WITHIN);
+        }
+        final int victim = leaderIndex("payments", 0);
+        cluster.kill(victim);
+        // Every partition keeps taking writes on the two remaining nodes, the killed node's included.
+        for (int round = 0; round < 3; round++) {
+            for (int p = 0; p < 6; p++) {
+                client.produce("payments", p, TestBatches.batch(5, 32, 2 + round), WITHIN);
+            }
+        }
+        cluster.start(victim);
+        cluster.node(victim).awaitJoined(WITHIN);
+        for (int p = 0; p < 6; p++) {
+            final PartitionId id = new PartitionId("payments", p);
+            await().atMost(WITHIN).until(() -> {
+                final PartitionStateMachine sm = cluster.node(victim).raftHost().stateMachine(id);
+                return sm != null && sm.highWatermark().offset() == 20;
+            });
+            final TestClient.Fetched f = client.fetch(address(victim), "payments", p, 0, 1 << 20, 0);
+            final byte[] bytes = new byte[f.records().remaining()];
+            f.records().get(bytes);
+            assertThat(offsetsIn(bytes)).hasSize(20);
+        }
+        // Leader balancing: the returned node takes back the leaderships it is preferred for.
+        await().atMost(WITHIN).until(() -> preferredLeadersLead("payments", 6));
+    }
+
+    private boolean preferredLeadersLead(final String topic, final int partitions) {
+        final MetadataResponse md = client.metadata(topic);
+        return md.getTopics(0).getPartitionsList().stream()
+            .allMatch(p -> p.getLeaderId() == p.getReplicas(0));
+    }
+
+    @Test
+    void shouldMoveLeadershipsAwayBeforeAGracefulStop() throws Exception {
+        createTopic("graceful", 6);
+        final int node = leaderIndex("graceful", 0);
+        final Set<Integer> led = new HashSet<>();
+        for (int p = 0; p < 6; p++) {
+            if (leaderIndex("graceful", p) == node) {
+                led.add(p);
+            }
+        }
+        cluster.stop(node);
+        for (final int p : led) {
+            // Produce works at once: the leadership moved before the node went away, no election timeout.
+            client.produce("graceful", p, TestBatches.batch(1, 8, 1), WITHIN);
+            assertThat(leaderIndex("graceful", p)).isNotEqualTo(node);
+        }
+    }
+
+    @Test
+    void shouldStayUpWhenGivenGarbageOnItsPort() throws Exception {
+        final Random random = new Random(42);
+        for (int i = 0; i < 20; i++) {
+            try (Socket s = new Socket("127.0.0.1", cluster.port(0))) {
+                final byte[] junk = new byte[1 + random.nextInt(4096)];
+                random.nextBytes(junk);
+                final OutputStream out = s.getOutputStream();
+                out.write(junk);
+                out.flush();
+            } catch (final java.io.IOException expected) {
+                // the node may close the connection while we write: that is the point
+            }
+        }
+        try (ClientResponse r = client.send(address(0), ApiKey.API_VERSIONS, ApiVersionsRequest.getDefaultInstance(),
+            null)) {
+            assertThat(r.error()).isEqualTo(ErrorCode.NONE);
+            assertThat(r.body(ApiVersionsResponse.parser()).getVersionsCount()).isGreaterThan(10);
+        }
+        createTopic("after-garbage", 1);
+        assertThat(client.produce("after-garbage", 0, TestBatches.batch(3, 8, 1), WITHIN)).isZero();
+    }
+}
