@@ -84,6 +84,8 @@ public final class RaftServerHost implements Closeable {
     /** Partition-log I/O of every replica here; never interrupted (see SerialExecutor). */
     private final ExecutorService ioPool;
     private final ReplicaListeners listeners = new ReplicaListeners();
+    /** Replicas whose Raft group is started: reloaded at start, or added and started by {@link #addReplica}. */
+    private final Set<PartitionId> ready = ConcurrentHashMap.newKeySet();
 
     /**
      * Creates and starts the server; partitions found on disk are reloaded and reconciled with their Raft logs.
@@ -131,6 +133,7 @@ public final class RaftServerHost implements Closeable {
         server.start();
         for (final RaftGroupId gid : server.getGroupIds()) {
             reconcile(gid);
+            ready.add(partitions.get(gid));
         }
         LOG.info("node={} raft server started on {}:{} durability={} partitions={}", nodeId, host, port, durability,
             stateMachines.size());
@@ -281,17 +284,58 @@ public final class RaftServerHost implements Closeable {
      */
     public void addReplica(final PartitionId partition, final List<RaftPeer> peers) throws IOException {
         final RaftGroupId gid = RaftGroupId.valueOf(partition.raftGroupUuid());
+        final boolean fresh = !stateMachines.containsKey(partition);
         if (partitions.putIfAbsent(gid, partition) == null) {
             saveGroups();
         }
-        final RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(clientId,
-            server.getId(), callIds.incrementAndGet(), RaftGroup.valueOf(gid, peers)));
+        final RaftClientReply reply;
+        try {
+            reply = server.groupManagement(GroupManagementRequest.newAdd(clientId, server.getId(),
+                callIds.incrementAndGet(), RaftGroup.valueOf(gid, peers)));
+        } catch (final IOException e) {
+            if (fresh) {
+                discardFailedAdd(partition, gid);
+            }
+            throw new IOException("node=" + nodeId + " could not add partition=" + partition + ": " + e, e);
+        }
         if (!reply.isSuccess()) {
+            if (fresh) {
+                discardFailedAdd(partition, gid);
+            }
             throw new IOException("node=" + nodeId + " could not add partition=" + partition + ": "
                 + reply.getException());
         }
         reconcile(gid);
+        ready.add(partition);
         LOG.info("partition={} node={} replica added, peers={}", partition, nodeId, peers);
+    }
+
+    /**
+     * A new replica whose group did not start (for example contacted by its leader while starting) is removed
+     * again, so that the next add starts from nothing instead of finding a half-made group.
+     */
+    private void discardFailedAdd(final PartitionId partition, final RaftGroupId gid) {
+        try {
+            server.groupManagement(GroupManagementRequest.newRemove(clientId, server.getId(),
+                callIds.incrementAndGet(), gid, true, false));
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("partition={} node={} cleaning up a failed add: {}", partition, nodeId, e.toString());
+        }
+        stateMachines.remove(partition);
+        try {
+            logManager.remove(partition.name(), true);
+        } catch (final IOException | RuntimeException e) {
+            LOG.warn("partition={} node={} removing the log of a failed add: {}", partition, nodeId, e.toString());
+        }
+        LOG.warn("partition={} node={} replica add failed; discarded its half-made group", partition, nodeId);
+    }
+
+    /**
+     * @param partition a partition
+     * @return true when this node hosts a started replica of it (its leader may add it to the Raft group)
+     */
+    public boolean isReady(final PartitionId partition) {
+        return ready.contains(partition);
     }
 
     /**
@@ -309,6 +353,7 @@ public final class RaftServerHost implements Closeable {
             throw new IOException("node=" + nodeId + " could not remove partition=" + partition + ": "
                 + reply.getException());
         }
+        ready.remove(partition);
         stateMachines.remove(partition);
         coalescers.remove(partition);
         admissions.remove(partition);

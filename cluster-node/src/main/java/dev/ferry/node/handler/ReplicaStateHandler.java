@@ -48,8 +48,8 @@ public final class ReplicaStateHandler implements ApiHandler {
             return failed(ErrorCode.UNKNOWN_PARTITION, e.getMessage() + " node=" + host.nodeId());
         }
         final PartitionStateMachine replica = host.stateMachine(id);
-        if (replica == null) {
-            return failed(ErrorCode.UNKNOWN_PARTITION, "no replica here: partition=" + id + " node="
+        if (replica == null || !host.isReady(id)) {
+            return failed(ErrorCode.UNKNOWN_PARTITION, "no started replica here: partition=" + id + " node="
                 + host.nodeId());
         }
         if (!replica.isLeader()) {

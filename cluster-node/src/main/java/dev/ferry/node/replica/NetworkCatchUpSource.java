@@ -74,6 +74,24 @@ public final class NetworkCatchUpSource implements CatchUpSource, Closeable {
         }
     }
 
+    /**
+     * Asks a node whether it hosts a started replica of a partition: a leader adds a node to a partition's Raft
+     * group only then, since a replica contacted by its leader while it starts can fail to start.
+     *
+     * @param nodeId the node
+     * @param partition the partition
+     * @return true when the node hosts a started replica (leader or follower)
+     */
+    public boolean hostsReplica(final int nodeId, final PartitionId partition) {
+        final ReplicaStateRequest request = ReplicaStateRequest.newBuilder().setTopic(partition.topic())
+            .setPartition(partition.partition()).build();
+        try (ClientResponse response = call(Integer.toString(nodeId), ApiKey.REPLICA_STATE, request)) {
+            return response.body(ReplicaStateResponse.parser()).getError() != ErrorCode.UNKNOWN_PARTITION;
+        } catch (final IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     @Override
     public ByteBuffer fetch(final String leaderNodeId, final PartitionId partition, final long fromOffset,
                             final long upToOffset, final int maxBytes) throws IOException {

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 
 /**
  * Makes the partition replicas of this node match the cluster metadata, as Kafka's {@code ReplicaManager}
@@ -87,6 +88,7 @@ public final class ReplicaReconciler implements Closeable {
     private final int nodeId;
     private final RaftServerHost host;
     private final ReassignmentCompleter completer;
+    private final BiPredicate<Integer, PartitionId> replicaStarted;
     private final ScheduledExecutorService passes;
     private final ExecutorService membership;
     private final Set<PartitionId> changing = ConcurrentHashMap.newKeySet();
@@ -97,9 +99,13 @@ public final class ReplicaReconciler implements Closeable {
      * @param nodeId this node
      * @param host the node's Raft server
      * @param completer records finished reassignments
+     * @param replicaStarted whether a node hosts a started replica of a partition (asked before the leader adds
+     *                       it to the Raft group: a replica contacted by its leader while it starts can fail)
      */
-    public ReplicaReconciler(final int nodeId, final RaftServerHost host, final ReassignmentCompleter completer) {
+    public ReplicaReconciler(final int nodeId, final RaftServerHost host, final ReassignmentCompleter completer,
+                             final BiPredicate<Integer, PartitionId> replicaStarted) {
         this.nodeId = nodeId;
+        this.replicaStarted = replicaStarted;
         this.host = host;
         this.completer = completer;
         this.passes = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ferry-reconciler-" + nodeId));
@@ -227,6 +233,13 @@ public final class ReplicaReconciler implements Closeable {
         final List<RaftPeer> peers = peers(d, a.target());
         if (peers == null) {
             return false;
+        }
+        for (final int node : a.target()) {
+            if (!a.replicas().contains(node) && !replicaStarted.test(node, p)) {
+                LOG.info("partition={} node={} reassignment waits for node={} to start its replica", p, nodeId,
+                    node);
+                return false;
+            }
         }
         if (changing.add(p)) {
             membership.execute(() -> {

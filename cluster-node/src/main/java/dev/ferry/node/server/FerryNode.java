@@ -132,7 +132,7 @@ public final class FerryNode implements Closeable {
             this.host = track(new RaftServerHost(config.peerId(), config.advertisedHost(), config.raftPort(),
                 config.dataDir(), config.durability(), config.logConfig(), config.raftTuning(), catchUp));
             this.reconciler = track(new ReplicaReconciler(id, host, (p, replicas) -> controller
-                .completeReassignment(p.topic(), p.partition()).thenApply(r -> null)));
+                .completeReassignment(p.topic(), p.partition()).thenApply(r -> null), catchUp::hostsReplica));
             metadata.addListener(image -> reconciler.update(new DesiredReplicas(image, config.logConfig())));
             this.purgatory = track(new FetchPurgatory(id, 2));
             host.addListener(purgatory);

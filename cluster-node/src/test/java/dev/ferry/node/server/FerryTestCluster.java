@@ -14,9 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * N real Ferry nodes in one JVM, each with its own 127.0.0.1 ports and data directory, every node a controller
- * voter (as a small Redpanda or combined-mode KRaft cluster). Nodes can be killed (no leadership handover, as a
- * crash looks to the others) and restarted on the same ports and directory. Not thread-safe.
+ * N real Ferry nodes in one JVM, each with its own 127.0.0.1 ports and data directory, the first three also
+ * controller voters (as a small Redpanda or combined-mode KRaft cluster). Nodes can be killed (no leadership
+ * handover, as a crash looks to the others) and restarted on the same ports and directory. Not thread-safe.
  */
 public final class FerryTestCluster implements Closeable {
     private static final int PORTS_PER_NODE = 3;
@@ -107,9 +107,10 @@ public final class FerryTestCluster implements Closeable {
         }
     }
 
+    /** The first three nodes (or all, when fewer) are the controller voters; the others are brokers only. */
     private String voters() {
         final StringBuilder b = new StringBuilder();
-        for (int i = 0; i < size; i++) {
+        for (int i = 0; i < Math.min(3, size); i++) {
             b.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(ports[i][2]);
         }
         return b.toString();
