@@ -20,6 +20,9 @@ public final class BenchMain {
         final String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
         switch (tool) {
             case "demo":
+                ClusterDemo.main(rest);
+                break;
+            case "log-demo":
                 LogDemo.main(rest);
                 break;
             case "log-perf":
@@ -32,9 +35,12 @@ public final class BenchMain {
                 RaftGroupsPerf.main(rest);
                 break;
             default:
-                System.err.println("usage: java -jar ferry-benchmarks.jar demo|log-perf|replication-perf|raft-groups"
+                System.err.println("usage: java -jar ferry-benchmarks.jar"
+                    + " demo|log-demo|log-perf|replication-perf|raft-groups"
                     + " [options]\n"
-                    + "  demo              append and read back a million records through a partition log\n"
+                    + "  demo              a 3-node cluster on 127.0.0.1: topic, produce with acks=all, read back from"
+                    + " followers\n"
+                    + "  log-demo          append and read back a million records through a partition log\n"
                     + "  log-perf          append throughput vs dd, and zero-copy read throughput to a socket\n"
                     + "  replication-perf  core-log alone vs 3 Raft replicas (REPLICATED, FSYNC): throughput,"
                     + " ack latency, disk bytes per byte\n"

@@ -19,7 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 
 /**
- * The README's first command until the cluster exists: appends a million records to a partition log in a
+ * The storage demo (`log-demo`): appends a million records to a partition log in a
  * temporary directory, reads every one back (checking CRCs and offsets), and prints throughput.
  *
  * <p>Not thread-safe (a main).

@@ -238,8 +238,10 @@ final class ActiveController implements AutoCloseable {
         if (image.epoch() > hb.getKnownEpoch()) {
             r.setImage(snapshotOf(image));
         }
+        // Read the table only once complete: a node counted as heard has already merged its claims into it.
+        final boolean complete = leadersComplete(image, node.id());
         final LeaderTable table = leaders;
-        if (leadersComplete(image, node.id()) && (!table.id().equals(hb.getKnownLeadersId())
+        if (complete && (!table.id().equals(hb.getKnownLeadersId())
             || table.version() > hb.getKnownLeadersVersion())) {
             final LeaderTableProto.Builder t = LeaderTableProto.newBuilder().setId(table.id())
                 .setVersion(table.version());

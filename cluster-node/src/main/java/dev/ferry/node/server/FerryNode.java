@@ -62,6 +62,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -118,6 +120,11 @@ public final class FerryNode implements Closeable {
         this.config = config;
         final int id = config.nodeId();
         LOG.info("node={} starting with {}", id, config.describe());
+        // Ratis ends the JVM (System.exit) when its gRPC server cannot bind: check the ports first.
+        ensureFree(config.advertisedHost(), config.raftPort(), NodeConfig.RAFT_PORT);
+        if (config.isVoter()) {
+            ensureFree(config.advertisedHost(), config.controllerPort(), NodeConfig.CONTROLLER_PORT);
+        }
         try {
             this.metrics = track(new NodeMetrics(id, config.dataDir()));
             final Map<Integer, String> voters = new LinkedHashMap<>();
@@ -172,6 +179,16 @@ public final class FerryNode implements Closeable {
      */
     public static FerryNode start(final NodeConfig config) throws IOException {
         return new FerryNode(config);
+    }
+
+    private static void ensureFree(final String host, final int port, final String key) throws IOException {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (final IOException e) {
+            throw new IOException("cannot bind " + key + "=" + port + " on " + host + ": " + e.getMessage()
+                + " (is another node running with this configuration?)", e);
+        }
     }
 
     private static ControllerConfig controllerConfig(final NodeConfig c, final Map<Integer, String> voters) {

@@ -5,6 +5,8 @@ import dev.ferry.client.protocol.proto.ApiKey;
 import dev.ferry.client.protocol.proto.ApiVersionsRequest;
 import dev.ferry.client.protocol.proto.ApiVersionsResponse;
 import dev.ferry.client.protocol.proto.CreateTopicsResponse;
+import dev.ferry.client.protocol.proto.DeleteTopicsRequest;
+import dev.ferry.client.protocol.proto.DeleteTopicsResponse;
 import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.client.protocol.proto.MetadataResponse;
 import dev.ferry.client.protocol.proto.PartitionMetadata;
@@ -20,6 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -203,6 +209,37 @@ class ClusterTest {
             client.produce("graceful", p, TestBatches.batch(1, 8, 1), WITHIN);
             assertThat(leaderIndex("graceful", p)).isNotEqualTo(node);
         }
+    }
+
+    @Test
+    void shouldServeMetricsAndHealthAndDropTheReplicasOfADeletedTopic() throws Exception {
+        createTopic("metered", 3);
+        for (int p = 0; p < 3; p++) {
+            client.produce("metered", p, TestBatches.batch(10, 100, 1), WITHIN);
+        }
+        final HttpClient http = HttpClient.newHttpClient();
+        for (int i = 0; i < 3; i++) {
+            final URI ready = URI.create("http://127.0.0.1:" + cluster.node(i).adminPort() + "/health/ready");
+            await().atMost(WITHIN).until(() -> http.send(HttpRequest.newBuilder(ready).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        }
+        final int leader = leaderIndex("metered", 0);
+        final String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+            + cluster.node(leader).adminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("ferry_topic_in_records_total{node=\"" + (leader + 1) + "\",topic=\"metered\"}")
+            .contains("ferry_raft_leader{").contains("partition=\"0\"").contains("ferry_under_replicated_partitions")
+            .contains("ferry_requests_seconds_count{api=\"PRODUCE\"").contains("jvm_memory_used_bytes");
+
+        final DeleteTopicsResponse deleted = client.call(ApiKey.DELETE_TOPICS, DeleteTopicsRequest.newBuilder()
+            .addTopics("metered").setTimeoutMs(30_000).build(), DeleteTopicsResponse.parser());
+        assertThat(deleted.getResults(0).getError()).as(deleted.getResults(0).getErrorMessage())
+            .isEqualTo(ErrorCode.NONE);
+        for (int i = 0; i < 3; i++) {
+            final int n = i;
+            await().atMost(WITHIN).until(() -> cluster.node(n).raftHost().partitions().stream()
+                .noneMatch(p -> p.topic().equals("metered")));
+        }
+        assertThat(client.metadata("metered").getTopics(0).getError()).isEqualTo(ErrorCode.UNKNOWN_TOPIC);
     }
 
     @Test
