@@ -152,7 +152,7 @@ public final class FerryNode implements Closeable {
             this.server = track(new FerryServer(new NetworkConfig(config.listenerHost(), config.listenerPort(),
                 config.socketMaxFrameBytes(), config.maxInflightRequestsPerConnection(),
                 config.connectionsMaxIdleMs(), config.maxConnections(), config.networkIoThreads()),
-                handlers(voters), metrics.requestObserver(), "node-" + id).start());
+                handlers(voters), metrics.requestObserver(), Integer.toString(id)).start());
             this.lifecycle = track(new NodeLifecycle(new NodeRegistration(id, config.advertisedHost(),
                 server.boundPort(), config.rack(), config.raftAddress(), UUID.randomUUID().toString()), controller,
                 metadata, this::ledPartitions, config.nodeHeartbeatIntervalMs()));
