@@ -8,7 +8,6 @@ import org.apache.ratis.protocol.RaftPeer;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,23 +46,8 @@ final class MiniFerryRaftCluster implements Closeable {
         this.dir = dir;
         this.durability = durability;
         this.logConfig = logConfig;
-        this.ports = new int[nodes];
         this.hosts = new RaftServerHost[nodes];
-        // Hold every probe socket until all ports are picked: closing each one at once let the kernel hand the
-        // same port out twice, and Ratis exits the JVM when its gRPC server cannot bind.
-        final ServerSocket[] probes = new ServerSocket[nodes];
-        try {
-            for (int i = 0; i < nodes; i++) {
-                probes[i] = new ServerSocket(0);
-                ports[i] = probes[i].getLocalPort();
-            }
-        } finally {
-            for (final ServerSocket probe : probes) {
-                if (probe != null) {
-                    probe.close();
-                }
-            }
-        }
+        this.ports = FreePorts.pick(nodes);
         for (int i = 0; i < nodes; i++) {
             start(i);
         }

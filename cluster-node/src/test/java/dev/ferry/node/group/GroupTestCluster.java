@@ -9,6 +9,7 @@ import dev.ferry.log.Time;
 import dev.ferry.node.cluster.ClusterView;
 import dev.ferry.node.cluster.InternalTopics;
 import dev.ferry.replication.Durability;
+import dev.ferry.replication.FreePorts;
 import dev.ferry.replication.PartitionId;
 import dev.ferry.replication.PartitionStateMachine;
 import dev.ferry.replication.RaftServerHost;
@@ -17,7 +18,6 @@ import org.apache.ratis.protocol.RaftPeer;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,27 +43,14 @@ final class GroupTestCluster implements Closeable {
     final GroupConfig config;
     final View view = new View();
     private final Path dir;
-    private final int[] ports = new int[NODES];
+    private final int[] ports;
     private final RaftServerHost[] hosts = new RaftServerHost[NODES];
     private final GroupCoordinator[] coordinators = new GroupCoordinator[NODES];
 
     GroupTestCluster(final Path dir, final GroupConfig config) throws IOException {
         this.dir = dir;
         this.config = config;
-        // Hold every probe socket until all ports are picked (see MiniFerryRaftCluster: Ratis exits on bind failure).
-        final ServerSocket[] probes = new ServerSocket[NODES];
-        try {
-            for (int i = 0; i < NODES; i++) {
-                probes[i] = new ServerSocket(0);
-                ports[i] = probes[i].getLocalPort();
-            }
-        } finally {
-            for (final ServerSocket probe : probes) {
-                if (probe != null) {
-                    probe.close();
-                }
-            }
-        }
+        this.ports = FreePorts.pick(NODES);
         final List<RaftPeer> peers = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
             peers.add(RaftServerHost.peer(Integer.toString(nodeId(i)), "127.0.0.1:" + ports[i]));

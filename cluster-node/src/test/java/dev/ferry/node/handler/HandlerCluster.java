@@ -11,6 +11,7 @@ import dev.ferry.node.cluster.ClusterView;
 import dev.ferry.node.network.Request;
 import dev.ferry.node.network.Response;
 import dev.ferry.replication.Durability;
+import dev.ferry.replication.FreePorts;
 import dev.ferry.replication.PartitionId;
 import dev.ferry.replication.RaftServerHost;
 import dev.ferry.replication.RaftTuning;
@@ -24,7 +25,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,22 +54,8 @@ final class HandlerCluster implements Closeable {
 
     HandlerCluster(final Path dir, final int nodes, final LogConfig logConfig, final RaftTuning tuning)
         throws IOException {
-        ports = new int[nodes];
         hosts = new RaftServerHost[nodes];
-        // All ports are picked before any is released: the kernel may hand a released port out again.
-        final ServerSocket[] probes = new ServerSocket[nodes];
-        try {
-            for (int i = 0; i < nodes; i++) {
-                probes[i] = new ServerSocket(0);
-                ports[i] = probes[i].getLocalPort();
-            }
-        } finally {
-            for (final ServerSocket probe : probes) {
-                if (probe != null) {
-                    probe.close();
-                }
-            }
-        }
+        ports = FreePorts.pick(nodes);
         for (int i = 0; i < nodes; i++) {
             hosts[i] = new RaftServerHost(Integer.toString(i + 1), "127.0.0.1", ports[i],
                 dir.resolve("node-" + (i + 1)), Durability.REPLICATED, logConfig, tuning, null);

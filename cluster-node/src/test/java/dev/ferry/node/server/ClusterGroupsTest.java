@@ -16,13 +16,10 @@ import dev.ferry.client.protocol.proto.OffsetFetchPartition;
 import dev.ferry.client.protocol.proto.OffsetFetchRequest;
 import dev.ferry.client.protocol.proto.OffsetFetchResponse;
 import dev.ferry.client.protocol.proto.TopicPartitions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,34 +36,17 @@ import static org.awaitility.Awaitility.await;
  * committed offsets survive the loss of the coordinator's node.
  */
 @Timeout(180)
-class ClusterGroupsTest {
-    private static final Duration WITHIN = Duration.ofSeconds(60);
+class ClusterGroupsTest extends ClusterTestBase {
 
-    @TempDir
-    Path dir;
-
-    private FerryTestCluster cluster;
-    private TestClient client;
-
-    @BeforeEach
-    void startCluster() throws Exception {
-        cluster = new FerryTestCluster(dir, 3, FerryTestCluster.fastSettings());
-        client = new TestClient(cluster::bootstrap);
-        for (int i = 0; i < 3; i++) {
-            cluster.node(i).awaitJoined(WITHIN);
-        }
-        final CreateTopicsResponse created = client.createTopic("clicks", 6, 3, Map.of());
-        assertThat(created.getResults(0).getError()).isEqualTo(ErrorCode.NONE);
+    @Override
+    int nodes() {
+        return 3;
     }
 
-    @AfterEach
-    void stopCluster() {
-        if (client != null) {
-            client.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    @BeforeEach
+    void createTopic() {
+        final CreateTopicsResponse created = client.createTopic("clicks", 6, 3, Map.of());
+        assertThat(created.getResults(0).getError()).isEqualTo(ErrorCode.NONE);
     }
 
     /** The group's coordinator, once the offsets topic exists and its partition has a leader. */

@@ -19,14 +19,9 @@ import dev.ferry.client.protocol.proto.TopicSpec;
 import dev.ferry.log.TestBatches;
 import dev.ferry.replication.PartitionId;
 import dev.ferry.replication.PartitionStateMachine;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import static dev.ferry.log.TestBatches.offsetsIn;
@@ -39,33 +34,12 @@ import static org.awaitility.Awaitility.await;
  * the leader's Raft log was purged), and a node decommissioned through the admin API, its replicas moved away.
  */
 @Timeout(240)
-class ClusterMembershipTest {
-    private static final Duration WITHIN = Duration.ofSeconds(90);
+class ClusterMembershipTest extends ClusterTestBase {
     private static final PartitionId P = new PartitionId("moving", 0);
 
-    @TempDir
-    Path dir;
-
-    private FerryTestCluster cluster;
-    private TestClient client;
-
-    @BeforeEach
-    void startCluster() throws Exception {
-        cluster = new FerryTestCluster(dir, 4, FerryTestCluster.fastSettings());
-        client = new TestClient(cluster::bootstrap);
-        for (int i = 0; i < 4; i++) {
-            cluster.node(i).awaitJoined(WITHIN);
-        }
-    }
-
-    @AfterEach
-    void stopCluster() {
-        if (client != null) {
-            client.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    @Override
+    int nodes() {
+        return 4;
     }
 
     private List<Integer> replicas() {

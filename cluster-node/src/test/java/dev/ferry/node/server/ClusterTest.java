@@ -14,11 +14,8 @@ import dev.ferry.client.protocol.proto.TopicMetadata;
 import dev.ferry.log.TestBatches;
 import dev.ferry.replication.PartitionId;
 import dev.ferry.replication.PartitionStateMachine;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
 import java.net.Socket;
@@ -27,8 +24,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -46,32 +41,11 @@ import static org.awaitility.Awaitility.await;
  * on a node's port.
  */
 @Timeout(180)
-class ClusterTest {
-    private static final Duration WITHIN = Duration.ofSeconds(60);
+class ClusterTest extends ClusterTestBase {
 
-    @TempDir
-    Path dir;
-
-    private FerryTestCluster cluster;
-    private TestClient client;
-
-    @BeforeEach
-    void startCluster() throws Exception {
-        cluster = new FerryTestCluster(dir, 3, FerryTestCluster.fastSettings());
-        client = new TestClient(cluster::bootstrap);
-        for (int i = 0; i < 3; i++) {
-            cluster.node(i).awaitJoined(WITHIN);
-        }
-    }
-
-    @AfterEach
-    void stopCluster() {
-        if (client != null) {
-            client.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    @Override
+    int nodes() {
+        return 3;
     }
 
     private void createTopic(final String name, final int partitions) {

@@ -1,10 +1,12 @@
 package dev.ferry.node.server;
 
+import dev.ferry.replication.FreePorts;
+
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,23 +69,11 @@ public final class FerryTestCluster implements Closeable {
         return m;
     }
 
-    // Hold every probe socket until all ports are picked: the kernel may hand a just-closed port out again, and
-    // Ratis exits the JVM when its gRPC server cannot bind.
-    private static int[][] pickPorts(final int size) throws IOException {
-        final int[][] picked = new int[size][PORTS_PER_NODE];
-        final List<ServerSocket> probes = new ArrayList<>();
-        try {
-            for (int i = 0; i < size; i++) {
-                for (int j = 0; j < PORTS_PER_NODE; j++) {
-                    final ServerSocket s = new ServerSocket(0);
-                    probes.add(s);
-                    picked[i][j] = s.getLocalPort();
-                }
-            }
-        } finally {
-            for (final ServerSocket s : probes) {
-                s.close();
-            }
+    private static int[][] pickPorts(final int size) {
+        final int[] flat = FreePorts.pick(size * PORTS_PER_NODE);
+        final int[][] picked = new int[size][];
+        for (int i = 0; i < size; i++) {
+            picked[i] = Arrays.copyOfRange(flat, i * PORTS_PER_NODE, (i + 1) * PORTS_PER_NODE);
         }
         return picked;
     }
