@@ -24,6 +24,7 @@ import dev.ferry.log.record.RecordBatch;
 import dev.ferry.log.record.RecordBatchBuilder;
 import dev.ferry.log.record.RecordCursor;
 import dev.ferry.node.server.FerryNode;
+import dev.ferry.node.server.LocalCluster;
 import dev.ferry.node.server.NodeConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -37,7 +38,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,7 +71,9 @@ final class ClusterDemo {
         final int nodes = (int) options.bytes("nodes", 3);
         final Path dir = Files.createTempDirectory(Path.of(options.string("dir", System.getProperty("java.io.tmpdir"))),
             "ferry-cluster-demo-");
-        final List<FerryNode> cluster = start(dir, nodes);
+        final long t0 = System.nanoTime();
+        final LocalCluster local = new LocalCluster(dir, nodes, Map.of(NodeConfig.METRICS_PORT, "0"));
+        final List<FerryNode> cluster = start(local, t0, dir);
         try (ClientNetwork network = new ClientNetwork(1, "demo-client")) {
             final Map<Integer, FerryConnection> connections = new HashMap<>();
             for (final FerryNode n : cluster) {
@@ -86,53 +88,23 @@ final class ClusterDemo {
             connections.values().forEach(FerryConnection::close);
         } finally {
             final long stopStart = System.nanoTime();
-            CompletableFuture.allOf(cluster.stream().map(n -> CompletableFuture.runAsync(n::close))
-                .toArray(CompletableFuture[]::new)).join();
+            local.stopAll();
             System.out.printf("stopped the cluster (each node moves its leaderships away first) in %.1f s;"
                 + " data in %s%n", (System.nanoTime() - stopStart) / 1e9, dir);
         }
     }
 
-    private static List<FerryNode> start(final Path dir, final int nodes) throws Exception {
-        final int[] ports = ProcessStats.freePorts(nodes * 3);
-        final StringBuilder voters = new StringBuilder();
-        for (int i = 0; i < Math.min(3, nodes); i++) {
-            voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(ports[i * 3 + 2]);
-        }
-        final long t0 = System.nanoTime();
-        final List<CompletableFuture<FerryNode>> starts = new ArrayList<>();
-        for (int i = 0; i < nodes; i++) {
-            final Map<String, String> p = new HashMap<>();
-            p.put(NodeConfig.NODE_ID, Integer.toString(i + 1));
-            p.put(NodeConfig.DATA_DIR, dir.resolve("node-" + (i + 1)).toString());
-            p.put(NodeConfig.LISTENER_HOST, "127.0.0.1");
-            p.put(NodeConfig.LISTENER_PORT, Integer.toString(ports[i * 3]));
-            p.put(NodeConfig.RAFT_PORT, Integer.toString(ports[i * 3 + 1]));
-            p.put(NodeConfig.CONTROLLER_PORT, Integer.toString(ports[i * 3 + 2]));
-            p.put(NodeConfig.CONTROLLER_VOTERS, voters.toString());
-            p.put(NodeConfig.METRICS_PORT, "0");
-            p.put(NodeConfig.DEFAULT_REPLICATION_FACTOR, Integer.toString(Math.min(3, nodes)));
-            p.put(NodeConfig.OFFSETS_TOPIC_REPLICATION_FACTOR, Integer.toString(Math.min(3, nodes)));
-            starts.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return FerryNode.start(NodeConfig.from(p));
-                } catch (final Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
-        }
-        final List<FerryNode> cluster = new ArrayList<>();
-        for (final CompletableFuture<FerryNode> s : starts) {
-            cluster.add(s.get(120, TimeUnit.SECONDS));
-        }
-        for (final FerryNode n : cluster) {
-            n.awaitJoined(Duration.ofSeconds(60));
+    private static List<FerryNode> start(final LocalCluster cluster, final long t0, final Path dir) throws Exception {
+        final List<FerryNode> nodes = new ArrayList<>();
+        for (int i = 0; i < cluster.size(); i++) {
+            nodes.add(cluster.node(i));
+            cluster.node(i).awaitJoined(Duration.ofSeconds(60));
         }
         System.out.printf("started a %d-node Ferry cluster on 127.0.0.1 in %.1f s (client ports %s; metrics and"
-            + " health on ports %s), data under %s%n", nodes, (System.nanoTime() - t0) / 1e9,
-            Arrays.toString(cluster.stream().mapToInt(FerryNode::port).toArray()),
-            Arrays.toString(cluster.stream().mapToInt(FerryNode::adminPort).toArray()), dir);
-        return cluster;
+            + " health on ports %s), data under %s%n", nodes.size(), (System.nanoTime() - t0) / 1e9,
+            Arrays.toString(nodes.stream().mapToInt(FerryNode::port).toArray()),
+            Arrays.toString(nodes.stream().mapToInt(FerryNode::adminPort).toArray()), dir);
+        return nodes;
     }
 
     private static void createTopic(final FerryConnection c, final int replicationFactor) throws Exception {

@@ -14,7 +14,7 @@ abstract class ClusterTestBase {
     @TempDir
     Path dir;
 
-    FerryTestCluster cluster;
+    LocalCluster cluster;
     TestClient client;
 
     /** @return how many nodes the test's cluster has */
@@ -22,7 +22,7 @@ abstract class ClusterTestBase {
 
     @BeforeEach
     void startCluster() throws Exception {
-        cluster = new FerryTestCluster(dir, nodes(), FerryTestCluster.fastSettings());
+        cluster = new LocalCluster(dir, nodes(), LocalCluster.fastSettings());
         client = new TestClient(cluster::bootstrap);
         for (int i = 0; i < nodes(); i++) {
             cluster.node(i).awaitJoined(WITHIN);

@@ -1,12 +1,11 @@
 package dev.ferry.node.server;
 
-import dev.ferry.replication.FreePorts;
-
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +16,11 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * N real Ferry nodes in one JVM, each with its own 127.0.0.1 ports and data directory, the first three also
- * controller voters (as a small Redpanda or combined-mode KRaft cluster). Nodes can be killed (no leadership
+ * controller voters (as a small Redpanda or combined-mode KRaft cluster): for the demo, for the node's own
+ * tests and for users' tests (the testing module's JUnit extension). Nodes can be killed (no leadership
  * handover, as a crash looks to the others) and restarted on the same ports and directory. Not thread-safe.
  */
-public final class FerryTestCluster implements Closeable {
+public final class LocalCluster implements Closeable {
     private static final int PORTS_PER_NODE = 3;
 
     private final Path dir;
@@ -35,7 +35,7 @@ public final class FerryTestCluster implements Closeable {
      * @param overrides settings for every node (short timeouts for tests)
      * @throws IOException when a node cannot start
      */
-    public FerryTestCluster(final Path dir, final int size, final Map<String, String> overrides) throws IOException {
+    public LocalCluster(final Path dir, final int size, final Map<String, String> overrides) throws IOException {
         this.dir = dir;
         this.size = size;
         this.overrides = Map.copyOf(overrides);
@@ -54,7 +54,7 @@ public final class FerryTestCluster implements Closeable {
         }
     }
 
-    /** Test settings: quick elections and failure detection. */
+    /** @return settings for tests: quick elections and failure detection */
     public static Map<String, String> fastSettings() {
         final Map<String, String> m = new HashMap<>();
         m.put(NodeConfig.RAFT_ELECTION_TIMEOUT_MIN_MS, "300");
@@ -69,11 +69,23 @@ public final class FerryTestCluster implements Closeable {
         return m;
     }
 
-    private static int[][] pickPorts(final int size) {
-        final int[] flat = FreePorts.pick(size * PORTS_PER_NODE);
-        final int[][] picked = new int[size][];
-        for (int i = 0; i < size; i++) {
-            picked[i] = Arrays.copyOfRange(flat, i * PORTS_PER_NODE, (i + 1) * PORTS_PER_NODE);
+    // Every probe socket is held until all ports are picked: closing each at once let the kernel hand the same
+    // port out twice, and Ratis ends the JVM when its gRPC server cannot bind.
+    private static int[][] pickPorts(final int size) throws IOException {
+        final int[][] picked = new int[size][PORTS_PER_NODE];
+        final List<ServerSocket> probes = new ArrayList<>();
+        try {
+            for (int i = 0; i < size; i++) {
+                for (int j = 0; j < PORTS_PER_NODE; j++) {
+                    final ServerSocket probe = new ServerSocket(0);
+                    probes.add(probe);
+                    picked[i][j] = probe.getLocalPort();
+                }
+            }
+        } finally {
+            for (final ServerSocket probe : probes) {
+                probe.close();
+            }
         }
         return picked;
     }
@@ -93,7 +105,7 @@ public final class FerryTestCluster implements Closeable {
         try {
             nodes[i] = FerryNode.start(NodeConfig.from(p));
         } catch (final IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -148,6 +160,17 @@ public final class FerryTestCluster implements Closeable {
         return b;
     }
 
+    /** Stops every node at once, each the way SIGTERM does (leaderships moved away first where possible). */
+    public void stopAll() {
+        final List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            final int n = i;
+            stops.add(CompletableFuture.runAsync(() -> stop(n)));
+        }
+        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Kills every node that still runs. */
     @Override
     public void close() {
         for (int i = 0; i < size; i++) {

@@ -1,0 +1,184 @@
+package dev.ferry.client.network;
+
+import com.google.protobuf.MessageLite;
+import dev.ferry.client.errors.FerryException;
+import dev.ferry.client.protocol.proto.ApiKey;
+import dev.ferry.client.protocol.proto.ErrorCode;
+import dev.ferry.client.protocol.proto.MetadataRequest;
+import dev.ferry.client.protocol.proto.MetadataResponse;
+import dev.ferry.client.protocol.proto.NodeEndpoint;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The connections of one client (producer, consumer or admin) to the nodes of a cluster, and what it knows of
+ * the cluster: one connection per node, opened on first use and again after it closed; requests to a node by
+ * id, or to any reachable node (known nodes first, then the bootstrap addresses); the cluster metadata,
+ * refreshed on demand.
+ *
+ * <p>Thread-safe. Futures complete on the network's event loop: callbacks must not block.
+ */
+public final class NetworkClient implements AutoCloseable {
+    private final List<String> bootstrap;
+    private final ConnectionConfig config;
+    private final ClientNetwork network;
+    private final Map<String, CompletableFuture<FerryConnection>> connections = new ConcurrentHashMap<>();
+    private volatile ClusterMetadata metadata = ClusterMetadata.EMPTY;
+
+    /**
+     * @param bootstrap host:port of one or more nodes to learn the cluster from
+     * @param config the connections' settings (client id, connect timeout, max frame)
+     * @param ioThreads event-loop threads
+     * @throws IllegalArgumentException naming the address when one is not host:port
+     */
+    public NetworkClient(final List<String> bootstrap, final ConnectionConfig config, final int ioThreads) {
+        if (bootstrap.isEmpty()) {
+            throw new IllegalArgumentException("bootstrap.servers is empty: give at least one host:port");
+        }
+        for (final String address : bootstrap) {
+            parsePort(address);
+        }
+        this.bootstrap = List.copyOf(bootstrap);
+        this.config = config;
+        this.network = new ClientNetwork(ioThreads, config.clientId());
+    }
+
+    private static int parsePort(final String address) {
+        final int colon = address.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new NumberFormatException();
+            }
+            return Integer.parseInt(address.substring(colon + 1));
+        } catch (final NumberFormatException e) {
+            throw new IllegalArgumentException("not a host:port address: " + address, e);
+        }
+    }
+
+    /** @return what the client knows of the cluster now */
+    public ClusterMetadata metadata() {
+        return metadata;
+    }
+
+    /**
+     * Asks any node for the metadata of some topics (all topics when empty) and merges the answer.
+     *
+     * @param topics the topics
+     * @param timeoutMs how long to wait
+     * @return the updated metadata
+     */
+    public CompletableFuture<ClusterMetadata> refreshMetadata(final Collection<String> topics, final long timeoutMs) {
+        final MetadataRequest request = MetadataRequest.newBuilder().addAllTopics(topics)
+            .setAllTopics(topics.isEmpty()).build();
+        return sendToAny(ApiKey.METADATA, request, timeoutMs).thenApply(response -> {
+            try (response) {
+                final MetadataResponse body = response.body(MetadataResponse.parser());
+                synchronized (this) {
+                    metadata = metadata.merge(body);
+                }
+                return metadata;
+            }
+        });
+    }
+
+    /**
+     * @param nodeId a node known from the metadata
+     * @param key the API
+     * @param body the request body
+     * @param records batches after the body, or null; released in every case
+     * @param timeoutMs how long to wait
+     * @return the response (the caller closes it); a header-level error fails the future with a
+     *         {@link FerryException}; a network failure with a retriable {@link NetworkException}
+     */
+    public CompletableFuture<ClientResponse> send(final int nodeId, final ApiKey key, final MessageLite body,
+                                                  final ByteBuf records, final long timeoutMs) {
+        final NodeEndpoint node = metadata.node(nodeId);
+        if (node == null) {
+            ReferenceCountUtil.release(records);
+            return CompletableFuture.failedFuture(new FerryException(ErrorCode.LEADER_NOT_AVAILABLE,
+                "no address known for node=" + nodeId + "; refresh the metadata", true, null));
+        }
+        return send(node.getHost() + ":" + node.getPort(), key, body, records, timeoutMs);
+    }
+
+    /**
+     * Sends to the first node that answers: known nodes first, then the bootstrap addresses.
+     *
+     * @param key the API
+     * @param body the request body
+     * @param timeoutMs how long to wait for each node
+     * @return the response of the first node that answered
+     */
+    public CompletableFuture<ClientResponse> sendToAny(final ApiKey key, final MessageLite body,
+                                                       final long timeoutMs) {
+        final Set<String> addresses = new LinkedHashSet<>();
+        metadata.nodes().values().forEach(n -> addresses.add(n.getHost() + ":" + n.getPort()));
+        addresses.addAll(bootstrap);
+        return tryEach(new ArrayList<>(addresses), 0, key, body, timeoutMs, null);
+    }
+
+    private CompletableFuture<ClientResponse> tryEach(final List<String> addresses, final int i, final ApiKey key,
+                                                      final MessageLite body, final long timeoutMs,
+                                                      final Throwable last) {
+        if (i >= addresses.size()) {
+            return CompletableFuture.failedFuture(new NetworkException("no node answered " + key + "; tried "
+                + addresses + ": " + last, last, true));
+        }
+        return send(addresses.get(i), key, body, null, timeoutMs)
+            .handle((r, e) -> e == null ? CompletableFuture.completedFuture(r)
+                : tryEach(addresses, i + 1, key, body, timeoutMs, e))
+            .thenCompose(f -> f);
+    }
+
+    private CompletableFuture<ClientResponse> send(final String address, final ApiKey key, final MessageLite body,
+                                                   final ByteBuf records, final long timeoutMs) {
+        return connection(address).thenCompose(c -> c.send(key, body, records, timeoutMs))
+            .whenComplete((r, e) -> {
+                if (e != null) {
+                    ReferenceCountUtil.release(records);
+                }
+            })
+            .thenApply(r -> {
+                if (r.error() != ErrorCode.NONE) {
+                    final String message = r.header().getErrorMessage();
+                    r.close();
+                    throw FerryException.of(r.error(), key + " to " + address + ": " + message);
+                }
+                return r;
+            });
+    }
+
+    private CompletableFuture<FerryConnection> connection(final String address) {
+        final CompletableFuture<FerryConnection> existing = connections.get(address);
+        if (existing != null && (!existing.isDone() || !existing.isCompletedExceptionally()
+            && existing.join().isOpen())) {
+            return existing;
+        }
+        final int colon = address.lastIndexOf(':');
+        final CompletableFuture<FerryConnection> fresh = network.connect(address.substring(0, colon),
+            parsePort(address), config);
+        if (existing == null ? connections.putIfAbsent(address, fresh) != null
+            : !connections.replace(address, existing, fresh)) {
+            fresh.thenAccept(FerryConnection::close);
+            return connections.get(address);
+        }
+        return fresh;
+    }
+
+    /** Closes every connection and the network's threads. */
+    @Override
+    public void close() {
+        connections.values().forEach(f -> f.thenAccept(FerryConnection::close));
+        connections.clear();
+        network.close();
+    }
+}
