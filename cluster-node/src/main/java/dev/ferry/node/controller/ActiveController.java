@@ -233,14 +233,19 @@ final class ActiveController implements AutoCloseable {
         for (final LedPartition p : hb.getLedList()) {
             led.put(p.getPartition(), p.getTerm());
         }
-        updateClaims(node.id(), led);
+        // Merging the claims, counting the node as heard and reading the table is one step: a takeover
+        // (becomeActive) clearing claims in between would count a node whose claims the table lacks.
+        final boolean complete;
+        final LeaderTable table;
+        synchronized (this) {
+            updateClaims(node.id(), led);
+            complete = leadersComplete(image, node.id());
+            table = leaders;
+        }
         final HeartbeatReply.Builder r = HeartbeatReply.newBuilder().setControllerId(config.nodeId());
         if (image.epoch() > hb.getKnownEpoch()) {
             r.setImage(snapshotOf(image));
         }
-        // Read the table only once complete: a node counted as heard has already merged its claims into it.
-        final boolean complete = leadersComplete(image, node.id());
-        final LeaderTable table = leaders;
         if (complete && (!table.id().equals(hb.getKnownLeadersId())
             || table.version() > hb.getKnownLeadersVersion())) {
             final LeaderTableProto.Builder t = LeaderTableProto.newBuilder().setId(table.id())

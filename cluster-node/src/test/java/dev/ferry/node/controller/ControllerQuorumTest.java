@@ -226,9 +226,11 @@ class ControllerQuorumTest {
             assertThat(blocks.get(i)).isGreaterThanOrEqualTo(blocks.get(i - 1) + ControllerClient.PRODUCER_ID_BLOCK);
         }
         assertThat(create(spec("after-failover", 2, 3))).isEqualTo(ErrorCode.NONE);
-        // Nodes keep the old leader table until the new controller has heard from every alive node.
-        await().atMost(Duration.ofSeconds(10)).until(() -> !views.get(1).leaders().id().equals(oldTable));
-        assertThat(views.get(1).leaders().leaders()).hasSize(3);
+        // Nodes keep the old leader table until the new controller has heard from every alive node, or a
+        // session timeout has passed (a node whose client is still finding the new controller is then merged
+        // in by its next heartbeat): the new table ends up with every node's claims.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !views.get(1).leaders().id().equals(oldTable)
+            && views.get(1).leaders().leaders().size() == 3);
         assertThat(views.get(2).leaders().leader("kept-2")).isEqualTo(new LeaderTable.Leader(3, 3));
         // The new controller gave every node a fresh session: none is fenced while they keep heartbeating.
         assertThat(activeImage().placeableNodes()).containsExactly(1, 2, 3);
