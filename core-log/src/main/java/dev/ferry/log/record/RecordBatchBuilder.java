@@ -455,8 +455,10 @@ public final class RecordBatchBuilder {
     }
 
     /**
-     * Writes the batch header (base timestamp = first record's timestamp, max timestamp, last offset delta,
-     * record count, CRC) and closes the builder.
+     * Compresses the records if a codec is set (into the target, after the header and the uncompressed
+     * size), writes the batch header (base timestamp = first record's timestamp, max timestamp, last offset
+     * delta, record count, CRC over the compressed bytes) and closes the builder. The scratch buffer may be
+     * reused once this returns.
      *
      * @return a view of the batch with position 0 and limit = the batch size, sharing the target's bytes.
      * @throws IllegalStateException if no record was appended or the batch was already built.
