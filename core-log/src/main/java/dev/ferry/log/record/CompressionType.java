@@ -2,19 +2,20 @@ package dev.ferry.log.record;
 
 /**
  * Compression codec of a batch's records section, stored in attribute bits 0-2
- * ({@link RecordBatchLayout#COMPRESSION_CODEC_MASK}). Only {@link #NONE} is written and read today; the
- * others are reserved in the format so that the client's codecs need no format change.
+ * ({@link RecordBatchLayout#COMPRESSION_CODEC_MASK}). A compressed section is an int32 uncompressed size
+ * followed by the codec's payload over all records at once (FORMAT.md); the batch header stays
+ * uncompressed so the broker validates and indexes batches without decompressing them.
  *
  * <p>Thread-safe (immutable).
  */
 public enum CompressionType {
     /** Records stored as is. */
     NONE(0),
-    /** LZ4 frame format (not implemented yet). */
+    /** LZ4 block format (lz4-java): fast, moderate ratio. */
     LZ4(1),
-    /** Zstandard (not implemented yet). */
+    /** One Zstandard frame (zstd-jni, level 3): the best ratio for its speed. */
     ZSTD(2),
-    /** Snappy (not implemented yet). */
+    /** Snappy raw format (snappy-java), for clients that expect it. */
     SNAPPY(3);
 
     private final int id;

@@ -18,4 +18,14 @@ public final class CorruptBatchException extends InvalidBatchException {
     public CorruptBatchException(final String message) {
         super(message);
     }
+
+    /**
+     * Creates an exception with the given message and the library exception that detected the problem.
+     *
+     * @param message what is wrong, with {@code name=value} pairs.
+     * @param cause the underlying exception, or null.
+     */
+    public CorruptBatchException(final String message, final Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -20,4 +20,14 @@ public abstract class InvalidBatchException extends RuntimeException {
     protected InvalidBatchException(final String message) {
         super(message);
     }
+
+    /**
+     * Creates an exception with the given message and the library exception that detected the problem.
+     *
+     * @param message what is wrong, with {@code name=value} pairs.
+     * @param cause the underlying exception, or null.
+     */
+    protected InvalidBatchException(final String message, final Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -18,9 +18,12 @@ import static dev.ferry.log.record.RecordBatchLayout.MIN_BATCH_LENGTH;
 import static dev.ferry.log.record.RecordBatchLayout.PRODUCER_EPOCH_OFFSET;
 import static dev.ferry.log.record.RecordBatchLayout.PRODUCER_ID_OFFSET;
 import static dev.ferry.log.record.RecordBatchLayout.RAFT_INDEX_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.RECORDS_OFFSET;
 import static dev.ferry.log.record.RecordBatchLayout.RECORD_COUNT_OFFSET;
+import static dev.ferry.log.record.RecordBatchLayout.RECORD_MIN_SIZE;
 import static dev.ferry.log.record.RecordBatchLayout.RESERVED_ATTRIBUTES_MASK;
 import static dev.ferry.log.record.RecordBatchLayout.TIMESTAMP_TYPE_MASK;
+import static dev.ferry.log.record.RecordBatchLayout.UNCOMPRESSED_SIZE_LENGTH;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -115,6 +118,8 @@ public final class RecordBatch {
      * limit, the magic, the CRC, the attributes, the record count against the last offset delta, the max
      * timestamp against the base timestamp, and, for uncompressed batches, every record (see
      * {@link RecordCursor#next()}): exactly {@code recordCount} records ending exactly at the batch end.
+     * Compressed batches are not decompressed: the CRC covers the compressed bytes, and only the section's
+     * uncompressed-size prefix is checked; readers find damaged payloads when they decompress.
      * Allocates nothing on success.
      *
      * @param maxBatchBytes the largest batch size accepted, {@code max.batch.bytes}.
@@ -148,7 +153,32 @@ public final class RecordBatch {
                 // next() checks each record, and its final call checks that the records end at the batch end.
                 continue;
             }
+        } else {
+            // The CRC already covers the compressed bytes; decompressing here would cost the broker CPU on
+            // every produce and replication write, so only the section's framing is checked.
+            checkedUncompressedSize(buffer, index, (int) size, recordCount(), compression(), baseOffset());
         }
+    }
+
+    /**
+     * Reads and checks the uncompressed size that starts a compressed records section: the section holds
+     * it and at least one payload byte, and it leaves room for {@code recordCount} records of the smallest
+     * size. Allocates nothing on success.
+     */
+    static int checkedUncompressedSize(final ByteBuffer buffer, final int start, final int size,
+                                       final int recordCount, final CompressionType compression,
+                                       final long batchBaseOffset) {
+        if (size - RECORDS_OFFSET - UNCOMPRESSED_SIZE_LENGTH < 1) {
+            throw new CorruptBatchException("compressed records section too short: size=" + size + ", compression="
+                + compression + ", batchBaseOffset=" + batchBaseOffset);
+        }
+        final int uncompressedSize = buffer.getInt(start + RECORDS_OFFSET);
+        if (uncompressedSize < (long) Math.max(recordCount, 1) * RECORD_MIN_SIZE) {
+            throw new CorruptBatchException("uncompressed size too small: uncompressedSize=" + uncompressedSize
+                + ", recordCount=" + recordCount + ", compression=" + compression + ", batchBaseOffset="
+                + batchBaseOffset);
+        }
+        return uncompressedSize;
     }
 
     private void ensureValidHeader() {

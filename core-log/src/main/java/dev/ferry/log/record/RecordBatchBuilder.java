@@ -23,6 +23,7 @@ import static dev.ferry.log.record.RecordBatchLayout.RECORD_ATTRIBUTES;
 import static dev.ferry.log.record.RecordBatchLayout.RECORD_ATTRIBUTES_LENGTH;
 import static dev.ferry.log.record.RecordBatchLayout.RECORD_COUNT_OFFSET;
 import static dev.ferry.log.record.RecordBatchLayout.TIMESTAMP_TYPE_MASK;
+import static dev.ferry.log.record.RecordBatchLayout.UNCOMPRESSED_SIZE_LENGTH;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -45,7 +46,13 @@ import java.util.zip.CRC32C;
  * <p>The base timestamp is the first record's timestamp. Appending allocates nothing per record beyond
  * the caller's own arguments (pass {@link #NO_HEADERS} rather than an empty varargs list on hot paths);
  * header keys are encoded to UTF-8 in place. The caller's buffer position and limit are never changed.
- * Only {@link CompressionType#NONE} is implemented.
+ *
+ * <p>With a codec other than {@link CompressionType#NONE}, records go to a heap scratch buffer (pass one
+ * to {@link #compression(CompressionType, ByteBuffer)} and reuse it across builders to avoid allocating one
+ * per batch) and {@link #build()} compresses them as one payload straight into the target. A record is
+ * accepted only while the codec's worst-case output for all records still fits the target, so
+ * {@code build()} never runs out of room, at the price of fewer records than the target could hold once
+ * compressed.
  *
  * <p>Not thread-safe.
  */
@@ -57,6 +64,11 @@ public final class RecordBatchBuilder {
     private final ByteBuffer buffer;
     private final int start;
     private final int limit;
+
+    /** Where records are written: {@link #buffer} when uncompressed, else the scratch buffer. */
+    private ByteBuffer records;
+    private int recordsStart;
+    private int recordsLimit;
 
     private CompressionType compression = CompressionType.NONE;
     private TimestampType timestampType = TimestampType.CREATE_TIME;
@@ -93,22 +105,55 @@ public final class RecordBatchBuilder {
         this.buffer = buffer.duplicate().order(ByteOrder.BIG_ENDIAN);
         this.start = buffer.position();
         this.limit = buffer.limit();
-        this.writePosition = start + RECORDS_OFFSET;
+        this.records = this.buffer;
+        this.recordsStart = start + RECORDS_OFFSET;
+        this.recordsLimit = limit;
+        this.writePosition = recordsStart;
     }
 
     /**
-     * Sets the compression codec. Only {@link CompressionType#NONE} is implemented.
+     * Sets the compression codec of the records section. For a codec other than NONE, this allocates a
+     * scratch buffer as large as the target's room; use {@link #compression(CompressionType, ByteBuffer)}
+     * on hot paths.
      *
      * @param compression the codec.
      * @return this builder.
-     * @throws UnsupportedOperationException for any codec but NONE.
      * @throws IllegalStateException after the first append.
      */
     public RecordBatchBuilder compression(final CompressionType compression) {
+        final ByteBuffer scratch = compression == CompressionType.NONE ? null
+            : ByteBuffer.allocate(Math.max(limit - start - RECORDS_OFFSET - UNCOMPRESSED_SIZE_LENGTH, 0));
+        return compression(compression, scratch);
+    }
+
+    /**
+     * Sets the compression codec, writing the uncompressed records into the caller's scratch buffer between
+     * its position and limit (position and limit are not changed). The scratch can be reused for the next
+     * builder once this one is built. Records fit only while they fit the scratch too; a scratch as large as
+     * the target's room never limits them (no record set compresses below its worst-case bound otherwise).
+     *
+     * @param compression the codec.
+     * @param scratch a writable heap buffer not overlapping the target; ignored (may be null) for NONE.
+     * @return this builder.
+     * @throws IllegalArgumentException if the scratch is missing, read-only or not array-backed.
+     * @throws IllegalStateException after the first append.
+     */
+    public RecordBatchBuilder compression(final CompressionType compression, final ByteBuffer scratch) {
         ensureConfigurable();
-        if (compression != CompressionType.NONE) {
-            throw new UnsupportedOperationException("compression not implemented yet: compression=" + compression);
+        if (compression == CompressionType.NONE) {
+            this.records = buffer;
+            this.recordsStart = start + RECORDS_OFFSET;
+            this.recordsLimit = limit;
+        } else {
+            if (scratch == null || !scratch.hasArray()) {
+                throw new IllegalArgumentException("compression needs a writable heap scratch buffer: compression="
+                    + compression);
+            }
+            this.records = scratch.duplicate().order(ByteOrder.BIG_ENDIAN);
+            this.recordsStart = scratch.position();
+            this.recordsLimit = scratch.limit();
         }
+        this.writePosition = recordsStart;
         this.compression = compression;
         return this;
     }
@@ -226,7 +271,7 @@ public final class RecordBatchBuilder {
      * @return true if {@link #append(long, byte[], byte[], Header...)} with these arguments would succeed.
      */
     public boolean hasRoomFor(final long timestampMs, final byte[] key, final byte[] value, final Header... headers) {
-        return !built && recordSize(timestampMs, length(key), length(value), headers) <= limit - writePosition;
+        return !built && fits(recordSize(timestampMs, length(key), length(value), headers));
     }
 
     /**
@@ -240,7 +285,7 @@ public final class RecordBatchBuilder {
      */
     public boolean hasRoomFor(final long timestampMs, final ByteBuffer key, final ByteBuffer value,
                               final Header... headers) {
-        return !built && recordSize(timestampMs, length(key), length(value), headers) <= limit - writePosition;
+        return !built && fits(recordSize(timestampMs, length(key), length(value), headers));
     }
 
     /**
@@ -291,9 +336,9 @@ public final class RecordBatchBuilder {
         ensureOpen();
         final long bodySize = bodySize(timestampMs, keyLength, valueLength, headers);
         final long recordSize = ByteUtils.sizeOfVarint((int) Math.min(bodySize, Integer.MAX_VALUE)) + bodySize;
-        if (recordSize > limit - writePosition) {
+        if (!fits(recordSize)) {
             throw new IllegalStateException("no room for record: recordSize=" + recordSize + ", remaining="
-                + (limit - writePosition) + ", recordCount=" + recordCount);
+                + (recordsLimit - writePosition) + ", compression=" + compression + ", recordCount=" + recordCount);
         }
         if (recordCount == 0) {
             baseTimestamp = timestampMs;
@@ -301,7 +346,7 @@ public final class RecordBatchBuilder {
         } else {
             maxTimestamp = Math.max(maxTimestamp, timestampMs);
         }
-        final ByteBuffer buffer = this.buffer;
+        final ByteBuffer buffer = this.records;
         int pos = writePosition;
         pos += ByteUtils.writeVarint((int) bodySize, buffer, pos);
         buffer.put(pos, RECORD_ATTRIBUTES);
@@ -329,11 +374,27 @@ public final class RecordBatchBuilder {
 
     private int writeBytes(final int pos, final byte[] array, final ByteBuffer source, final int length) {
         if (array != null) {
-            buffer.put(pos, array);
+            records.put(pos, array);
         } else if (source != null) {
-            buffer.put(pos, source, source.position(), length);
+            records.put(pos, source, source.position(), length);
         }
         return pos + Math.max(length, 0);
+    }
+
+    /** Whether a record of this size fits the records buffer and, compressed, the codec's worst case fits. */
+    private boolean fits(final long recordSize) {
+        if (recordSize > recordsLimit - writePosition) {
+            return false;
+        }
+        if (compression == CompressionType.NONE) {
+            return true;
+        }
+        final long uncompressed = writePosition - recordsStart + recordSize;
+        return RecordsCodec.maxCompressedLength(compression, uncompressed) <= compressedRoom();
+    }
+
+    private int compressedRoom() {
+        return limit - start - RECORDS_OFFSET - UNCOMPRESSED_SIZE_LENGTH;
     }
 
     private long recordSize(final long timestampMs, final int keyLength, final int valueLength,
@@ -379,17 +440,25 @@ public final class RecordBatchBuilder {
     }
 
     /**
-     * Returns the size the batch would have if built now. Exact for uncompressed batches.
+     * Returns the size the batch would have if built now: exact for uncompressed batches, the codec's worst
+     * case for compressed ones.
      *
      * @return the batch size in bytes, header included.
      */
     public int estimatedSizeInBytes() {
-        return writePosition - start;
+        final int uncompressed = writePosition - recordsStart;
+        if (compression == CompressionType.NONE) {
+            return RECORDS_OFFSET + uncompressed;
+        }
+        return (int) (RECORDS_OFFSET + UNCOMPRESSED_SIZE_LENGTH
+            + RecordsCodec.maxCompressedLength(compression, uncompressed));
     }
 
     /**
-     * Writes the batch header (base timestamp = first record's timestamp, max timestamp, last offset delta,
-     * record count, CRC) and closes the builder.
+     * Compresses the records if a codec is set (into the target, after the header and the uncompressed
+     * size), writes the batch header (base timestamp = first record's timestamp, max timestamp, last offset
+     * delta, record count, CRC over the compressed bytes) and closes the builder. The scratch buffer may be
+     * reused once this returns.
      *
      * @return a view of the batch with position 0 and limit = the batch size, sharing the target's bytes.
      * @throws IllegalStateException if no record was appended or the batch was already built.
@@ -400,7 +469,7 @@ public final class RecordBatchBuilder {
             throw new IllegalStateException("cannot build an empty batch: recordCount=0");
         }
         final ByteBuffer buffer = this.buffer;
-        final int size = writePosition - start;
+        final int size = compression == CompressionType.NONE ? writePosition - start : compressRecords();
         final int timestampTypeBit = timestampType == TimestampType.LOG_APPEND_TIME ? TIMESTAMP_TYPE_MASK : 0;
         final int attributes = compression.id() | timestampTypeBit;
         buffer.putLong(start + BASE_OFFSET_OFFSET, baseOffset);
@@ -420,6 +489,29 @@ public final class RecordBatchBuilder {
         buffer.putInt(start + CRC_OFFSET, crc);
         built = true;
         return buffer.slice(start, size);
+    }
+
+    /** Compresses the scratch records into the target after the header; returns the batch size. */
+    private int compressRecords() {
+        final int uncompressedSize = writePosition - recordsStart;
+        final int payloadStart = start + RECORDS_OFFSET + UNCOMPRESSED_SIZE_LENGTH;
+        final int room = limit - payloadStart;
+        final byte[] source = records.array();
+        final int sourceOffset = records.arrayOffset() + recordsStart;
+        final int compressedSize;
+        if (buffer.hasArray()) {
+            compressedSize = RecordsCodec.compress(compression, source, sourceOffset, uncompressedSize,
+                buffer.array(), buffer.arrayOffset() + payloadStart, room);
+        } else {
+            // The codecs' array entry points need an array; a direct target costs one copy (and this array).
+            final byte[] compressed = new byte[(int) Math.min(room,
+                RecordsCodec.maxCompressedLength(compression, uncompressedSize))];
+            compressedSize = RecordsCodec.compress(compression, source, sourceOffset, uncompressedSize,
+                compressed, 0, compressed.length);
+            buffer.put(payloadStart, compressed, 0, compressedSize);
+        }
+        buffer.putInt(start + RECORDS_OFFSET, uncompressedSize);
+        return RECORDS_OFFSET + UNCOMPRESSED_SIZE_LENGTH + compressedSize;
     }
 
     private void ensureOpen() {

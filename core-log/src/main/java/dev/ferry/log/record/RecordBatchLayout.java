@@ -24,7 +24,7 @@ package dev.ferry.log.record;
  *  |   65 |  4 | baseSequence    | yes |  -1 = none
  *  |   69 |  4 | recordCount     | yes |  &gt;= 1
  *  +------+----+-----------------+-----+  &lt;- HEADER_SIZE = RECORDS_OFFSET = 73
- *  |   73 |  n | records         | yes |  one stream, compressed when codec != none
+ *  |   73 |  n | records         | yes |  records, or int32 uncompressedSize + codec payload
  *  +------+----+-----------------+-----+
  * </pre>
  *
@@ -119,6 +119,12 @@ public final class RecordBatchLayout {
     /** Offset of the records section (possibly compressed as one stream). */
     public static final int RECORDS_OFFSET = RECORD_COUNT_OFFSET + RECORD_COUNT_LENGTH;
 
+    /**
+     * Length of the uncompressed size (int32) that starts the records section of a compressed batch; the
+     * codec's payload follows it.
+     */
+    public static final int UNCOMPRESSED_SIZE_LENGTH = Integer.BYTES;
+
     /** Size of the fixed batch header: every batch is at least this long. */
     public static final int HEADER_SIZE = RECORDS_OFFSET;
 
@@ -155,6 +161,8 @@ public final class RecordBatchLayout {
      * delta, offset delta, key length, value length and header count varints.
      */
     public static final int RECORD_MIN_BODY_SIZE = RECORD_ATTRIBUTES_LENGTH + 5;
+    /** Smallest encoded record: a one-byte length varint and the smallest body. */
+    public static final int RECORD_MIN_SIZE = 1 + RECORD_MIN_BODY_SIZE;
     /** Smallest encoded header: a key length varint and a value length varint of one byte each. */
     public static final int HEADER_MIN_SIZE = 2;
     /** Length varint value that marks a null key, value or header value. */

@@ -6,12 +6,13 @@ import static dev.ferry.log.record.RecordBatchLayout.RECORDS_OFFSET;
 import static dev.ferry.log.record.RecordBatchLayout.RECORD_ATTRIBUTES;
 import static dev.ferry.log.record.RecordBatchLayout.RECORD_ATTRIBUTES_LENGTH;
 import static dev.ferry.log.record.RecordBatchLayout.RECORD_MIN_BODY_SIZE;
+import static dev.ferry.log.record.RecordBatchLayout.UNCOMPRESSED_SIZE_LENGTH;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A reusable, allocation-free reader of the records of one uncompressed batch. After
+ * A reusable, allocation-free reader of the records of one batch. After
  * {@link #reset(RecordBatch)}, each {@link #next()} parses and checks one record and exposes its fields
  * as numbers and absolute positions in {@link #buffer()}; the record's headers are walked with
  * {@link #nextHeader()}. Only {@link #key()}, {@link #value()}, {@link #keyString()}, {@link #valueString()},
@@ -24,14 +25,34 @@ import java.nio.charset.StandardCharsets;
  * }
  * }</pre>
  *
- * <p>{@link RecordBatch#ensureValid(int)} validates records through this class, so the record rules live
- * here once. The cursor holds the batch's header fields as read at reset; it does not see later stamps.
+ * <p>A compressed batch is decompressed at {@link #reset(RecordBatch)} into a buffer the cursor owns and
+ * reuses (it grows to the largest batch seen, up to the cursor's {@code maxUncompressedBytes}); positions
+ * then refer to that buffer, so always read through {@link #buffer()}. A damaged payload is a
+ * {@link CorruptBatchException} naming the batch's base offset and codec. Reading a batch held in a buffer
+ * without an accessible array (direct, read-only) copies the compressed bytes into a second reusable array.
+ *
+ * <p>{@link RecordBatch#ensureValid(int)} validates uncompressed records through this class, so the record
+ * rules live here once. The cursor holds the batch's header fields as read at reset; it does not see later stamps.
  *
  * <p>Not thread-safe: use one instance per thread.
  */
 public final class RecordCursor {
 
+    /**
+     * Default bound on a compressed batch's records once decompressed: 64 times the default
+     * {@code max.batch.bytes}, so that a small hostile batch cannot make a reader allocate gigabytes.
+     */
+    public static final int DEFAULT_MAX_UNCOMPRESSED_BYTES = 64 << 20;
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private final int maxUncompressedBytes;
+    private byte[] uncompressed = EMPTY;
+    private ByteBuffer uncompressedBuffer = ByteBuffer.wrap(EMPTY);
+    private byte[] compressedCopy = EMPTY;
+
     private ByteBuffer buffer;
+    private CompressionType compression = CompressionType.NONE;
     private long batchBaseOffset;
     private long baseTimestamp;
     private long maxTimestamp;
@@ -57,19 +78,36 @@ public final class RecordCursor {
     private int headerValuePosition;
 
     /**
-     * Creates a cursor; call {@link #reset(RecordBatch)} before {@link #next()}.
+     * Creates a cursor that decompresses up to {@link #DEFAULT_MAX_UNCOMPRESSED_BYTES}; call
+     * {@link #reset(RecordBatch)} before {@link #next()}.
      */
     public RecordCursor() {
+        this(DEFAULT_MAX_UNCOMPRESSED_BYTES);
     }
 
     /**
-     * Positions the cursor before the first record of a batch. Checks that the batch lies inside its
-     * buffer's limit; the records are checked as {@link #next()} reaches them.
+     * Creates a cursor; call {@link #reset(RecordBatch)} before {@link #next()}.
+     *
+     * @param maxUncompressedBytes the largest decompressed records section accepted.
+     * @throws IllegalArgumentException if not positive.
+     */
+    public RecordCursor(final int maxUncompressedBytes) {
+        if (maxUncompressedBytes <= 0) {
+            throw new IllegalArgumentException("maxUncompressedBytes must be positive: " + maxUncompressedBytes);
+        }
+        this.maxUncompressedBytes = maxUncompressedBytes;
+    }
+
+    /**
+     * Positions the cursor before the first record of a batch, decompressing its records first if the
+     * batch is compressed. Checks that the batch lies inside its buffer's limit; the records are checked as
+     * {@link #next()} reaches them.
      *
      * @param batch a wrapped batch; its header fields are read now.
      * @return this cursor.
-     * @throws CorruptBatchException if the batch is truncated or its codec id is unknown.
-     * @throws UnsupportedOperationException if the batch is compressed (codecs are not implemented yet).
+     * @throws CorruptBatchException if the batch is truncated, its codec id is unknown or its compressed
+     *     records are damaged.
+     * @throws BatchTooLargeException if the decompressed records would exceed {@code maxUncompressedBytes}.
      */
     public RecordCursor reset(final RecordBatch batch) {
         final ByteBuffer batchBuffer = batch.buffer();
@@ -80,21 +118,62 @@ public final class RecordCursor {
             throw new CorruptBatchException("truncated batch: size=" + size + ", available=" + available);
         }
         final CompressionType compression = batch.compression();
-        if (compression != CompressionType.NONE) {
-            throw new UnsupportedOperationException("compressed batches cannot be read yet: compression="
-                + compression + ", batchBaseOffset=" + batch.baseOffset());
-        }
-        this.buffer = batchBuffer;
+        this.compression = compression;
         this.batchBaseOffset = batch.baseOffset();
         this.baseTimestamp = batch.baseTimestamp();
         this.maxTimestamp = batch.maxTimestamp();
         this.recordCount = batch.recordCount();
-        this.batchEnd = start + size;
-        this.position = start + RECORDS_OFFSET;
+        if (compression == CompressionType.NONE) {
+            this.buffer = batchBuffer;
+            this.batchEnd = start + size;
+            this.position = start + RECORDS_OFFSET;
+        } else {
+            final int uncompressedSize = decompress(batchBuffer, start, size, compression);
+            this.buffer = uncompressedBuffer;
+            this.batchEnd = uncompressedSize;
+            this.position = 0;
+        }
         this.recordIndex = 0;
         this.headerCount = 0;
         this.headerIndex = 0;
         return this;
+    }
+
+    /** Decompresses the records into {@link #uncompressed}; returns their size. */
+    private int decompress(final ByteBuffer batchBuffer, final int start, final int size,
+                           final CompressionType compression) {
+        final int compressedLength = size - RECORDS_OFFSET - UNCOMPRESSED_SIZE_LENGTH;
+        final int uncompressedSize = RecordBatch.checkedUncompressedSize(batchBuffer, start, size, recordCount,
+            compression, batchBaseOffset);
+        if (uncompressedSize > maxUncompressedBytes) {
+            throw new BatchTooLargeException("uncompressed size " + uncompressedSize + " exceeds maxUncompressedBytes="
+                + maxUncompressedBytes + ": compression=" + compression + ", batchBaseOffset=" + batchBaseOffset);
+        }
+        if (uncompressed.length < uncompressedSize) {
+            uncompressed = new byte[grow(uncompressed.length, uncompressedSize)];
+            uncompressedBuffer = ByteBuffer.wrap(uncompressed);
+        }
+        final int payload = start + RECORDS_OFFSET + UNCOMPRESSED_SIZE_LENGTH;
+        final byte[] source;
+        final int sourceOffset;
+        if (batchBuffer.hasArray()) {
+            source = batchBuffer.array();
+            sourceOffset = batchBuffer.arrayOffset() + payload;
+        } else {
+            if (compressedCopy.length < compressedLength) {
+                compressedCopy = new byte[grow(compressedCopy.length, compressedLength)];
+            }
+            batchBuffer.get(payload, compressedCopy, 0, compressedLength);
+            source = compressedCopy;
+            sourceOffset = 0;
+        }
+        RecordsCodec.decompress(compression, source, sourceOffset, compressedLength, uncompressed, uncompressedSize,
+            batchBaseOffset);
+        return uncompressedSize;
+    }
+
+    private int grow(final int current, final int needed) {
+        return (int) Math.min(Math.max(needed, 2L * current), Math.max(needed, maxUncompressedBytes));
     }
 
     /**
@@ -105,9 +184,23 @@ public final class RecordCursor {
      *
      * @return true if a record was read; false after the batch's {@code recordCount} records.
      * @throws CorruptBatchException if the record is malformed or there are fewer or more records than
-     *     the header says.
+     *     the header says; for a compressed batch, the message ends with the codec and base offset.
      */
     public boolean next() {
+        if (compression == CompressionType.NONE) {
+            return nextRecord();
+        }
+        try {
+            return nextRecord();
+        } catch (final CorruptBatchException e) {
+            // Positions in the decompressed bytes mean little to an operator; the batch and codec do.
+            final String message = e.getMessage();
+            throw new CorruptBatchException(message + ", compression=" + compression
+                + (message.contains("batchBaseOffset=") ? "" : ", batchBaseOffset=" + batchBaseOffset), e);
+        }
+    }
+
+    private boolean nextRecord() {
         final ByteBuffer buffer = this.buffer;
         final int end = batchEnd;
         int pos = position;

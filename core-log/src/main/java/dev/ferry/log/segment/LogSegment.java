@@ -2,7 +2,6 @@ package dev.ferry.log.segment;
 
 import dev.ferry.log.index.OffsetIndex;
 import dev.ferry.log.index.TimeIndex;
-import dev.ferry.log.record.CompressionType;
 import dev.ferry.log.record.RecordBatch;
 import dev.ferry.log.record.RecordBatchLayout;
 import dev.ferry.log.record.RecordCursor;
@@ -596,7 +595,7 @@ public final class LogSegment implements Closeable {
 
     private long firstOffsetAtOrAfter(final int pos, final RecordBatch header, final long timestampMs)
         throws IOException {
-        if (header.timestampType() == TimestampType.LOG_APPEND_TIME || header.compression() != CompressionType.NONE) {
+        if (header.timestampType() == TimestampType.LOG_APPEND_TIME) {
             return header.baseOffset();
         }
         // Off the hot path: materialise one batch to look at record timestamps.

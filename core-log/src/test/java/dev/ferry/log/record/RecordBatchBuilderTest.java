@@ -110,7 +110,7 @@ class RecordBatchBuilderTest {
 
         assertThatThrownBy(() -> builder.append(1L, one, one))
             .isExactlyInstanceOf(IllegalStateException.class)
-            .hasMessage("no room for record: recordSize=9, remaining=0, recordCount=2");
+            .hasMessage("no room for record: recordSize=9, remaining=0, compression=NONE, recordCount=2");
         assertThat(builder.recordCount()).isEqualTo(2);
         new RecordBatch().wrap(builder.build(), 0).ensureValid(MAX_BATCH_BYTES);
     }
@@ -151,11 +151,15 @@ class RecordBatchBuilderTest {
     }
 
     @Test
-    void shouldRejectCodecsThatAreNotImplementedYet() {
+    void shouldRejectCompressionScratchWithoutAWritableArray() {
         final RecordBatchBuilder builder = new RecordBatchBuilder(ByteBuffer.allocate(256));
-        assertThatThrownBy(() -> builder.compression(CompressionType.LZ4))
-            .isExactlyInstanceOf(UnsupportedOperationException.class)
-            .hasMessage("compression not implemented yet: compression=LZ4");
+        assertThatThrownBy(() -> builder.compression(CompressionType.LZ4, ByteBuffer.allocateDirect(256)))
+            .isExactlyInstanceOf(IllegalArgumentException.class)
+            .hasMessage("compression needs a writable heap scratch buffer: compression=LZ4");
+        assertThatThrownBy(() -> builder.compression(CompressionType.ZSTD, ByteBuffer.allocate(256).asReadOnlyBuffer()))
+            .isExactlyInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> builder.compression(CompressionType.SNAPPY, null))
+            .isExactlyInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

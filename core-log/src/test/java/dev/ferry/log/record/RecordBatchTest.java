@@ -267,12 +267,15 @@ class RecordBatchTest {
     }
 
     @Test
-    void shouldAcceptCompressedBatchHeaderWithoutWalkingRecords() {
+    void shouldRejectCompressedSectionWhoseUncompressedSizeCannotHoldTheRecords() {
         final ByteBuffer buffer = threeRecordBatch();
         buffer.putShort(ATTRIBUTES_OFFSET, (short) CompressionType.ZSTD.id());
+        buffer.putInt(RECORDS_OFFSET, 3 * RecordBatchLayout.RECORD_MIN_SIZE - 1);
         TestBatches.fixCrc(buffer, 0);
-        batch.wrap(buffer, 0).ensureValid(MAX_BATCH_BYTES);
-        assertThat(batch.compression()).isEqualTo(CompressionType.ZSTD);
+        assertThatThrownBy(() -> batch.wrap(buffer, 0).ensureValid(MAX_BATCH_BYTES))
+            .isExactlyInstanceOf(CorruptBatchException.class)
+            .hasMessageStartingWith("uncompressed size too small: uncompressedSize=20, ")
+            .hasMessageEndingWith("recordCount=3, compression=ZSTD, batchBaseOffset=42");
     }
 
     @Test

@@ -55,14 +55,22 @@ class RecordCursorTest {
     }
 
     @Test
-    void shouldRefuseCompressedBatches() {
-        final ByteBuffer buffer = TestBatches.build(TestBatches.simpleRecords(1, 0L));
+    void shouldRejectUncompressedRecordsLabelledAsCompressed() {
+        final ByteBuffer buffer = TestBatches.build(TestBatches.simpleRecords(3, 0L));
         buffer.putShort(RecordBatchLayout.ATTRIBUTES_OFFSET, (short) CompressionType.SNAPPY.id());
         TestBatches.fixCrc(buffer, 0);
         final RecordBatch batch = new RecordBatch().wrap(buffer, 0);
+        // The first record's length varint and attributes read as an uncompressed size of about 500 MB.
         assertThatThrownBy(() -> new RecordCursor().reset(batch))
-            .isExactlyInstanceOf(UnsupportedOperationException.class)
-            .hasMessage("compressed batches cannot be read yet: compression=SNAPPY, batchBaseOffset=0");
+            .isExactlyInstanceOf(BatchTooLargeException.class)
+            .hasMessageStartingWith("uncompressed size ")
+            .hasMessageEndingWith(" exceeds maxUncompressedBytes=67108864: compression=SNAPPY, batchBaseOffset=0");
+
+        buffer.putInt(RecordBatchLayout.RECORDS_OFFSET, 100);
+        TestBatches.fixCrc(buffer, 0);
+        assertThatThrownBy(() -> new RecordCursor().reset(batch))
+            .isExactlyInstanceOf(CorruptBatchException.class)
+            .hasMessageStartingWith("corrupt compressed records: compression=SNAPPY, batchBaseOffset=0, problem=");
     }
 
     @Test
