@@ -1,7 +1,9 @@
 package dev.ferry.testing.admin;
 
+import dev.ferry.client.admin.ClusterDescription;
 import dev.ferry.client.admin.FerryAdmin;
 import dev.ferry.client.admin.NewTopic;
+import dev.ferry.client.admin.NodeState;
 import dev.ferry.client.admin.PartitionDescription;
 import dev.ferry.client.admin.TopicPartition;
 import dev.ferry.client.protocol.proto.ErrorCode;
@@ -23,7 +25,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Reassignment through the admin client on a real 4-node cluster: one of a partition's three replicas moves to the
  * node that held none (Raft changes membership one minority at a time, so the fourth node is needed), then the
- * partition's leadership moves to the new preferred replica.
+ * partition's leadership moves to the new preferred replica; then the node left without it is decommissioned.
  */
 @FerryCluster(nodes = 4)
 @Timeout(60)
@@ -31,7 +33,7 @@ class FerryAdminReassignTest {
     private static final long WAIT_S = 30;
 
     @Test
-    void movesAReplicaToAnotherNodeAndLeadershipToIt(final FerryAdmin admin) throws Exception {
+    void movesAReplicaAndLeadershipToAnotherNodeThenDecommissionsTheOldOne(final FerryAdmin admin) throws Exception {
         get(admin.createTopics(List.of(NewTopic.of("moved", 1, 3))));
         final PartitionDescription before = awaitLeader(admin, "moved");
         final int outsider = List.of(1, 2, 3, 4).stream().filter(n -> !before.replicas().contains(n)).findFirst()
@@ -55,5 +57,15 @@ class FerryAdminReassignTest {
 
         assertThat(codeOf(admin.reassignPartitions(Map.of(new TopicPartition("moved", 0), List.of(1, 2, 99)))))
             .isEqualTo(ErrorCode.UNKNOWN_NODE);
+
+        // The node that lost its replica is decommissioned: whatever it still holds moves to the other three.
+        final int leaving = before.replicas().get(2);
+        assertThat(get(admin.decommissionNode(leaving))).isNotNegative();
+        await().atMost(Duration.ofSeconds(WAIT_S)).untilAsserted(() -> {
+            final ClusterDescription c = get(admin.describeCluster());
+            assertThat(c.node(leaving).state()).as(c.toString()).isEqualTo(NodeState.DECOMMISSIONED);
+            assertThat(c.node(leaving).replicas()).as(c.toString()).isZero();
+        });
+        assertThat(get(admin.decommissionNode(leaving))).isZero();
     }
 }
