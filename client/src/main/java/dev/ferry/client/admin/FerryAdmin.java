@@ -298,6 +298,9 @@ public final class FerryAdmin implements AutoCloseable {
 
     /**
      * Moves a partition's leadership, sent to its current leader (found again when leadership moved meanwhile).
+     * The nodes give each partition's preferred replica the highest Raft priority, so today only a move to the
+     * preferred replica succeeds (a preferred leader election); to lead elsewhere, reassign with the wanted node
+     * first, then call this with -1.
      *
      * @param topic the topic
      * @param partition the partition
