@@ -331,6 +331,18 @@ public final class RaftServerHost implements Closeable {
     }
 
     /**
+     * @param partition a partition hosted here
+     * @return false when Ratis closed the replica's group (it must be removed and added again)
+     */
+    public boolean isAlive(final PartitionId partition) {
+        try {
+            return server.getDivision(RaftGroupId.valueOf(partition.raftGroupUuid())).getInfo().isAlive();
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+
+    /**
      * @param partition a partition
      * @return true when this node hosts a started replica of it (its leader may add it to the Raft group)
      */
@@ -447,7 +459,11 @@ public final class RaftServerHost implements Closeable {
     }
 
     /**
-     * Moves a partition's leadership to another replica (this node must lead it).
+     * Moves a partition's leadership to another replica (this node must lead it). Ratis hands leadership only to
+     * a replica with the highest priority, and a partition's preferred leader has it: to move leadership
+     * elsewhere (a graceful stop of the preferred leader's node, an operator's choice), the target's priority is
+     * first raised above the others by a configuration change. {@link #currentPeers} shows it; the node's
+     * reconciler restores the preferred priorities later.
      *
      * @param partition the partition
      * @param targetNodeId the replica to lead
@@ -456,6 +472,27 @@ public final class RaftServerHost implements Closeable {
      */
     public void transferLeadership(final PartitionId partition, final String targetNodeId, final long timeoutMs)
         throws IOException {
+        final List<RaftPeer> peers = currentPeers(partition);
+        int highest = 0;
+        RaftPeer target = null;
+        for (final RaftPeer p : peers) {
+            if (p.getId().toString().equals(targetNodeId)) {
+                target = p;
+            } else {
+                highest = Math.max(highest, p.getPriority());
+            }
+        }
+        if (target == null) {
+            throw new IOException("leadership transfer of partition=" + partition + ": node=" + targetNodeId
+                + " is not a replica; replicas=" + peers);
+        }
+        if (target.getPriority() <= highest) {
+            final List<RaftPeer> raised = new ArrayList<>(peers.size());
+            for (final RaftPeer p : peers) {
+                raised.add(p == target ? peer(targetNodeId, p.getAddress(), highest + 1) : p);
+            }
+            changeReplicas(partition, raised);
+        }
         final RaftClientReply reply = server.transferLeadership(new TransferLeadershipRequest(clientId,
             server.getId(), RaftGroupId.valueOf(partition.raftGroupUuid()), callIds.incrementAndGet(),
             RaftPeerId.valueOf(targetNodeId), timeoutMs));
@@ -463,6 +500,16 @@ public final class RaftServerHost implements Closeable {
             throw new IOException("leadership transfer of partition=" + partition + " to node=" + targetNodeId
                 + " failed: " + reply.getException());
         }
+    }
+
+    /**
+     * @param partition a partition this node hosts
+     * @return the replicas (with their priorities) of the partition's current Raft configuration
+     * @throws IOException when the partition is not hosted here
+     */
+    public List<RaftPeer> currentPeers(final PartitionId partition) throws IOException {
+        return List.copyOf(server.getDivision(RaftGroupId.valueOf(partition.raftGroupUuid())).getRaftConf()
+            .getCurrentPeers());
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.ferry.log.LogConfig;
 import dev.ferry.replication.PartitionId;
 import dev.ferry.replication.PartitionStateMachine;
 import dev.ferry.replication.RaftServerHost;
+import dev.ferry.replication.ReplicaListener;
 import org.apache.ratis.protocol.RaftPeer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
@@ -37,9 +39,11 @@ import java.util.function.BiPredicate;
  * yet reachable, a membership change refused). Membership changes, which wait for new replicas to catch up,
  * run on a separate thread so that they never hold up adding replicas. Thread-safe.
  */
-public final class ReplicaReconciler implements Closeable {
+public final class ReplicaReconciler implements Closeable, ReplicaListener {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaReconciler.class);
     private static final long RETRY_MS = 1000;
+    /** How long a raised priority (leadership moved off the preferred leader) stays before it is restored. */
+    private static final long PRIORITY_RESTORE_DELAY_MS = 10_000;
 
     /**
      * Where a partition's replicas are meant to be.
@@ -92,6 +96,7 @@ public final class ReplicaReconciler implements Closeable {
     private final ScheduledExecutorService passes;
     private final ExecutorService membership;
     private final Set<PartitionId> changing = ConcurrentHashMap.newKeySet();
+    private final Map<PartitionId, Long> driftSince = new ConcurrentHashMap<>();
     private volatile Desired desired;
     private volatile boolean retryScheduled;
 
@@ -110,6 +115,7 @@ public final class ReplicaReconciler implements Closeable {
         this.completer = completer;
         this.passes = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "ferry-reconciler-" + nodeId));
         this.membership = Executors.newSingleThreadExecutor(r -> daemon(r, "ferry-membership-" + nodeId));
+        host.addListener(this);
         host.setLogConfigs(p -> {
             final Desired d = desired;
             return d == null ? host.defaultLogConfig() : d.logConfig(p);
@@ -130,6 +136,18 @@ public final class ReplicaReconciler implements Closeable {
     public void update(final Desired next) {
         this.desired = next;
         passes.execute(this::pass);
+    }
+
+    /** A new leader may have a reassignment or a priority to finish: look again. */
+    @Override
+    public void onLeadershipChange(final PartitionId partition, final String leaderNodeId, final boolean leaderReady) {
+        if (leaderReady && desired != null) {
+            try {
+                passes.execute(this::pass);
+            } catch (final RejectedExecutionException ignored) {
+                // closing
+            }
+        }
     }
 
     private void schedule() {
@@ -175,7 +193,12 @@ public final class ReplicaReconciler implements Closeable {
             if (!a.hosts().contains(nodeId)) {
                 continue;
             }
-            if (!hosted.contains(p)) {
+            if (hosted.contains(p) && !host.isAlive(p)) {
+                // Ratis closed the group after a failure (e.g. a refused snapshot): start the replica afresh.
+                LOG.warn("partition={} node={} replica's Raft group is closed; removing it to add it again", p,
+                    nodeId);
+                pending |= !remove(p) || !add(d, p, a);
+            } else if (!hosted.contains(p)) {
                 pending |= !add(d, p, a);
             } else {
                 host.updateLogConfig(p, d.logConfig(p));
@@ -194,10 +217,11 @@ public final class ReplicaReconciler implements Closeable {
     }
 
     private boolean add(final Desired d, final PartitionId p, final Assignment a) {
-        // A node joining through a reassignment starts with the target membership; the leader adds it.
-        final List<Integer> members = a.replicas().contains(nodeId) || a.target().isEmpty() ? a.replicas()
-            : a.target();
-        final List<RaftPeer> peers = peers(d, members);
+        // A node joining through a reassignment starts with the current membership, which does not hold it: Ratis
+        // then waits ("initializing") for the leader to add it instead of campaigning. Starting with the target
+        // membership would let two new replicas elect one of them in a group of their own.
+        final List<Integer> members = a.replicas();
+        final List<RaftPeer> peers = peers(d, members, members);
         if (peers == null) {
             return false;
         }
@@ -221,54 +245,147 @@ public final class ReplicaReconciler implements Closeable {
         }
     }
 
-    /** @return false while a reassignment this leader must run is not finished */
+    /**
+     * On the leader: moves the partition's Raft configuration towards its assignment one replica at a time (add
+     * a missing target replica once its node has started it, else remove one that is not in the target, since
+     * Ratis refuses a change of a majority at once), tells the controller when the configuration equals the
+     * target, and restores the preferred leader's priority after a leadership transfer raised another's.
+     *
+     * @return false while work is left for a later pass
+     */
     private boolean maybeReassign(final Desired d, final PartitionId p, final Assignment a) {
-        if (a.target().isEmpty() || a.target().equals(a.replicas())) {
-            return true;
-        }
         final PartitionStateMachine sm = host.stateMachine(p);
-        if (sm == null || !sm.isLeaderReady()) {
+        if (sm == null || !sm.isLeaderReady() || changing.contains(p)) {
             return true;
         }
-        final List<RaftPeer> peers = peers(d, a.target());
+        final List<RaftPeer> current;
+        try {
+            current = host.currentPeers(p);
+        } catch (final IOException | RuntimeException e) {
+            return false;
+        }
+        final List<Integer> members = new ArrayList<>();
+        current.forEach(peer -> members.add(Integer.parseInt(peer.getId().toString())));
+        final boolean reassigning = !a.target().isEmpty() && !a.target().equals(a.replicas());
+        final List<Integer> goal = reassigning ? a.target() : a.replicas();
+        final List<Integer> next = nextMembers(p, members, goal);
+        if (next == null) {
+            return false;
+        }
+        final boolean last = new HashSet<>(next).equals(new HashSet<>(goal));
+        if (!reassigning && last && prioritiesMatch(current, goal)) {
+            driftSince.remove(p);
+            return true;
+        }
+        if (!reassigning && (!last || !drifted(p))) {
+            return false;
+        }
+        final List<RaftPeer> peers = peers(d, last ? goal : next, goal);
         if (peers == null) {
             return false;
         }
-        for (final int node : a.target()) {
-            if (!a.replicas().contains(node) && !replicaStarted.test(node, p)) {
-                LOG.info("partition={} node={} reassignment waits for node={} to start its replica", p, nodeId,
-                    node);
-                return false;
-            }
-        }
-        if (changing.add(p)) {
-            membership.execute(() -> {
-                try {
+        changing.add(p);
+        membership.execute(() -> {
+            try {
+                if (!last || !prioritiesMatch(current, goal)) {
                     host.changeReplicas(p, peers);
+                }
+                if (last && reassigning) {
                     completer.complete(p, a.target()).get(30, TimeUnit.SECONDS);
                     LOG.info("partition={} node={} reassignment done: replicas {} -> {}", p, nodeId, a.replicas(),
                         a.target());
-                } catch (final Exception e) {
-                    LOG.warn("partition={} node={} reassignment {} -> {} not done yet, will retry: {}", p, nodeId,
-                        a.replicas(), a.target(), e.toString());
+                }
+                driftSince.remove(p);
+            } catch (final Exception e) {
+                LOG.warn("partition={} node={} replica change towards {} not done yet, will retry: {}", p, nodeId,
+                    goal, e.toString());
+            } finally {
+                changing.remove(p);
+                passes.execute(this::pass);
+            }
+        });
+        return false;
+    }
+
+    /** @return the next membership on the way from members to goal, or null to wait for a replica to start */
+    private List<Integer> nextMembers(final PartitionId p, final List<Integer> members, final List<Integer> goal) {
+        for (final int node : goal) {
+            if (!members.contains(node)) {
+                if (!replicaStarted.test(node, p)) {
+                    LOG.info("partition={} node={} reassignment waits for node={} to start its replica", p, nodeId,
+                        node);
+                    return null;
+                }
+                final List<Integer> next = new ArrayList<>(members);
+                next.add(node);
+                return next;
+            }
+        }
+        // Remove others before this leader: a leader removing itself steps down once the change commits.
+        Integer extra = null;
+        for (final int node : members) {
+            if (!goal.contains(node) && (extra == null || extra == nodeId)) {
+                extra = node;
+            }
+        }
+        if (extra == null) {
+            return members;
+        }
+        if (extra == nodeId) {
+            // Ratis mishandles a leader that commits a configuration without itself (it sends followers snapshots
+            // naming a leader outside the configuration): hand leadership to a target replica first.
+            final int successor = goal.get(0);
+            changing.add(p);
+            membership.execute(() -> {
+                try {
+                    host.transferLeadership(p, Integer.toString(successor), 30_000);
+                    LOG.info("partition={} node={} leadership handed to node={} before leaving the replicas", p,
+                        nodeId, successor);
+                } catch (final IOException | RuntimeException e) {
+                    LOG.warn("partition={} node={} could not hand leadership to node={}: {}", p, nodeId, successor,
+                        e.toString());
                 } finally {
                     changing.remove(p);
                     passes.execute(this::pass);
                 }
             });
+            return null;
         }
-        return false;
+        final List<Integer> next = new ArrayList<>(members);
+        next.remove(extra);
+        return next;
     }
 
-    /** @return the Raft peers of the nodes, the first with the highest priority; null when one is unknown */
-    private static List<RaftPeer> peers(final Desired d, final List<Integer> nodes) {
+    /** A priority that differs from the assignment's is restored only after a while: a graceful stop raised it. */
+    private boolean drifted(final PartitionId p) {
+        final long now = System.nanoTime();
+        final long since = driftSince.computeIfAbsent(p, k -> now);
+        return now - since >= TimeUnit.MILLISECONDS.toNanos(PRIORITY_RESTORE_DELAY_MS);
+    }
+
+    private static boolean prioritiesMatch(final List<RaftPeer> current, final List<Integer> goal) {
+        for (final RaftPeer peer : current) {
+            final int node = Integer.parseInt(peer.getId().toString());
+            if (peer.getPriority() != priority(goal, node)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int priority(final List<Integer> goal, final int node) {
+        return !goal.isEmpty() && goal.get(0) == node ? 2 : 1;
+    }
+
+    /** @return the Raft peers of the nodes, the goal's first with the highest priority; null when one is unknown */
+    private static List<RaftPeer> peers(final Desired d, final List<Integer> nodes, final List<Integer> goal) {
         final List<RaftPeer> peers = new ArrayList<>(nodes.size());
-        for (int i = 0; i < nodes.size(); i++) {
-            final String address = d.raftAddress(nodes.get(i));
+        for (final int node : nodes) {
+            final String address = d.raftAddress(node);
             if (address == null) {
                 return null;
             }
-            peers.add(RaftServerHost.peer(Integer.toString(nodes.get(i)), address, i == 0 ? 2 : 1));
+            peers.add(RaftServerHost.peer(Integer.toString(node), address, priority(goal, node)));
         }
         return peers;
     }

@@ -115,6 +115,7 @@ public final class FerryNode implements Closeable {
     private final CompletableFuture<Void> joined;
     private final AdminHttpServer admin;
     private volatile boolean closed;
+    private volatile int movedOnStop = -1;
 
     private FerryNode(final NodeConfig config) throws IOException {
         this.config = config;
@@ -339,6 +340,11 @@ public final class FerryNode implements Closeable {
         return config;
     }
 
+    /** @return how many leaderships the last graceful stop moved to other replicas, -1 before one */
+    public int leadershipsMovedOnStop() {
+        return movedOnStop;
+    }
+
     /** Stops at once, without moving leaderships (what a crash looks like to the other nodes). */
     public void kill() {
         closed = true;
@@ -355,6 +361,7 @@ public final class FerryNode implements Closeable {
         closed = true;
         final int moved = new LeadershipDrainer(host, clusterView::replicas)
             .drain(config.shutdownLeadershipTransferTimeoutMs());
+        movedOnStop = moved;
         LOG.info("node={} stopping after moving {} leaderships", config.nodeId(), moved);
         closeAll();
         LOG.info("node={} stopped", config.nodeId());

@@ -98,6 +98,36 @@ class ClusterMembershipTest extends ClusterTestBase {
         }
     }
 
+    @Test
+    void shouldReplaceBothReplicasOfATwoReplicaPartitionOneStepAtATime() throws Exception {
+        final PartitionId pair = new PartitionId("pair", 0);
+        final CreateTopicsResponse created = client.call(ApiKey.CREATE_TOPICS, CreateTopicsRequest.newBuilder()
+            .setTimeoutMs(30_000).addTopics(TopicSpec.newBuilder().setName(pair.topic())
+                .addAssignments(ReplicaAssignment.newBuilder().setPartition(0).addAllReplicas(List.of(2, 3))))
+            .build(), CreateTopicsResponse.parser());
+        assertThat(created.getResults(0).getError()).isEqualTo(ErrorCode.NONE);
+        client.produce(pair.topic(), 0, TestBatches.batch(10, 64, 1), WITHIN);
+
+        // Ratis refuses to change a majority of a configuration at once: [2,3] -> [1,4] goes through
+        // [2,3,1], [2,3,1,4], ... one replica per change.
+        final AlterPartitionReassignmentsResponse moved = client.call(ApiKey.ALTER_PARTITION_REASSIGNMENTS,
+            AlterPartitionReassignmentsRequest.newBuilder().addReassignments(PartitionReassignment.newBuilder()
+                .setTopic(pair.topic()).setPartition(0).addAllReplicas(List.of(1, 4))).build(),
+            AlterPartitionReassignmentsResponse.parser());
+        assertThat(moved.getResults(0).getError()).isEqualTo(ErrorCode.NONE);
+        await().atMost(WITHIN).until(() -> client.metadata(pair.topic()).getTopics(0).getPartitions(0)
+            .getReplicasList().equals(List.of(1, 4)));
+        for (final int node : List.of(0, 3)) {
+            await().atMost(WITHIN).until(() -> {
+                final PartitionStateMachine sm = cluster.node(node).raftHost().stateMachine(pair);
+                return sm != null && sm.highWatermark().offset() == 10;
+            });
+        }
+        await().atMost(WITHIN).until(() -> cluster.node(1).raftHost().stateMachine(pair) == null
+            && cluster.node(2).raftHost().stateMachine(pair) == null);
+        assertThat(client.produce(pair.topic(), 0, TestBatches.batch(5, 64, 2), WITHIN)).isEqualTo(10);
+    }
+
     private NodeState stateOf(final int nodeId) {
         final DescribeClusterResponse d = client.call(ApiKey.DESCRIBE_CLUSTER,
             DescribeClusterRequest.getDefaultInstance(), DescribeClusterResponse.parser());

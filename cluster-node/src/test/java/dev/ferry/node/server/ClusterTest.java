@@ -177,7 +177,11 @@ class ClusterTest extends ClusterTestBase {
                 led.add(p);
             }
         }
+        final FerryNode stopping = cluster.node(node);
         cluster.stop(node);
+        // Every leadership was handed over (also those where the node is the preferred leader, whose Raft
+        // priority is highest: the target's priority is raised first).
+        assertThat(stopping.leadershipsMovedOnStop()).isEqualTo(led.size());
         for (final int p : led) {
             // Produce works at once: the leadership moved before the node went away, no election timeout.
             client.produce("graceful", p, TestBatches.batch(1, 8, 1), WITHIN);
