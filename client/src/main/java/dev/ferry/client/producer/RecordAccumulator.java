@@ -49,6 +49,8 @@ final class RecordAccumulator {
         int inFlight;
         int inFlightNode = -1;
         boolean halted;
+        /** Whether the broker has acknowledged a batch of this producer for this partition. */
+        boolean acknowledged;
     }
 
     private final ProducerConfig config;
@@ -215,7 +217,10 @@ final class RecordAccumulator {
                 unknownLeaders.add(e.getKey());
                 continue;
             }
-            if (p.inFlight > 0 && p.inFlightNode != leader || !nodeHasRoom.test(leader)) {
+            // An idempotent producer unknown to the broker may start at any sequence: until the first batch is
+            // acknowledged a later one could be stored ahead of it, so only one is in flight until then.
+            final boolean firstPending = config.idempotence() && !p.acknowledged && p.inFlight > 0;
+            if (p.inFlight > 0 && p.inFlightNode != leader || firstPending || !nodeHasRoom.test(leader)) {
                 continue;
             }
             p.queue.pollFirst();
@@ -257,6 +262,7 @@ final class RecordAccumulator {
         synchronized (this) {
             final PartitionState p = partitions.get(batch.tp);
             p.inFlight--;
+            p.acknowledged = true;
             p.unacked.remove(batch);
             incomplete.remove(batch);
         }

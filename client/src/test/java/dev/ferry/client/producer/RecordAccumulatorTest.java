@@ -55,9 +55,9 @@ class RecordAccumulatorTest {
         assertThat(view.baseSequence()).isZero();
         final int n = view.recordCount();
         assertThat(n).isBetween(2, 9);
+        accumulator.completed(first, 100);
         final ProducerBatch second = drain().get(1).get(0);
         assertThat(second.baseSequence).isEqualTo(n);
-        accumulator.completed(first, 100);
         assertThat(futures.get(0).join().offset()).isEqualTo(100);
         assertThat(futures.get(n - 1).join().offset()).isEqualTo(100 + n - 1);
         assertThat(futures.get(n)).isNotDone();
@@ -76,9 +76,12 @@ class RecordAccumulatorTest {
     @Test
     void retriedBatchesGoAgainInSequenceOrderBeforeNewerOnes() throws Exception {
         accumulator.producerId(1, (short) 0);
-        for (int i = 0; i < 30; i++) {
+        for (int i = 0; i < 40; i++) {
             append(i);
         }
+        final ProducerBatch b0 = drain().get(1).get(0);
+        assertThat(drain()).as("one batch in flight until the broker knows the producer").isEmpty();
+        accumulator.completed(b0, 0);
         final ProducerBatch b1 = drain().get(1).get(0);
         final ProducerBatch b2 = drain().get(1).get(0);
         final long now = System.currentTimeMillis();
@@ -92,7 +95,8 @@ class RecordAccumulatorTest {
         assertThat(drain().get(1)).containsExactly(b1);
         assertThat(drain().get(1)).containsExactly(b2);
         final ByteBuffer again = b1.close();
-        assertThat(new RecordBatch().wrap(again, 0).baseSequence()).as("a retry keeps its sequence").isZero();
+        assertThat(new RecordBatch().wrap(again, 0).baseSequence()).as("a retry keeps its sequence")
+            .isEqualTo(b0.recordCount());
     }
 
     @Test
