@@ -244,14 +244,21 @@ final class RecordAccumulator {
             || now - head.createdMs >= config.lingerMs();
     }
 
-    /** @return milliseconds until the next batch may become ready by time (linger or backoff), at most max */
+    /**
+     * A head already ready by time but not drained waits for something else (a response, a metadata refresh),
+     * which wakes the sender, so it does not count here: the sender would spin.
+     *
+     * @return milliseconds until the next batch becomes ready by time (linger or backoff), at most max
+     */
     synchronized long nextReadyDelay(final long now, final long max) {
         long delay = max;
         for (final PartitionState p : partitions.values()) {
             final ProducerBatch head = p.queue.peekFirst();
             if (head != null && !p.halted) {
                 final long at = head.attempts > 0 ? head.retryAtMs : head.createdMs + config.lingerMs();
-                delay = Math.min(delay, Math.max(0, at - now));
+                if (at > now) {
+                    delay = Math.min(delay, at - now);
+                }
             }
         }
         return delay;

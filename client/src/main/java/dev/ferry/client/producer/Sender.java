@@ -263,7 +263,7 @@ final class Sender implements Runnable {
     private void retryOrFail(final ProducerBatch batch, final RuntimeException error, final boolean retriable,
                              final long now, final int node) {
         if (accumulator.failedAttempt(batch, error, retriable, now)) {
-            LOG.debug("retrying batch partition={} node={} attempt={}: {}", batch.tp, node, batch.attempts,
+            LOG.info("retrying batch partition={} node={} attempt={}: {}", batch.tp, node, batch.attempts,
                 error.getMessage());
         } else {
             LOG.warn("batch failed partition={} node={} records={}: {}", batch.tp, node, batch.recordCount(),

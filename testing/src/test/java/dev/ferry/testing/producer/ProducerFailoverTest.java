@@ -93,7 +93,7 @@ class ProducerFailoverTest {
             final int victim = raw.leader("failover", 0);
             for (int i = 0; i < n; i++) {
                 if (i == n / 4) {
-                    producer.flush();
+                    // Batches are in flight to the victim when it dies: they are retried at the new leader.
                     cluster.kill(victim - 1);
                 }
                 futures.add(producer.send(new ProducerRecord("failover", bytes("k" + i), bytes("v-" + i))));
@@ -110,8 +110,7 @@ class ProducerFailoverTest {
                 failed++;
             }
         }
-        assertThat(acknowledged.size()).as("most records acknowledged (failed=" + failed + ")")
-            .isGreaterThan(n / 2);
+        assertThat(failed).as("retries within delivery.timeout.ms get every record through").isZero();
         final Map<String, Integer> stored = new HashMap<>();
         await().atMost(WITHIN).ignoreExceptions().untilAsserted(() -> {
             stored.clear();
