@@ -141,6 +141,36 @@ class ProducerClusterTest {
     }
 
     @Test
+    void acksOneAndZeroWithoutIdempotenceAndAMissingPartitionFails() throws Exception {
+        createTopic("acks", 2);
+        for (final String acks : List.of("1", "0")) {
+            final Map<String, Object> s = settings("acks-" + acks);
+            s.put("acks", acks);
+            try (FerryProducer producer = new FerryProducer(s)) {
+                final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    futures.add(producer.send(new ProducerRecord("acks", bytes("k" + i), bytes("v" + i))));
+                }
+                producer.flush();
+                for (final CompletableFuture<RecordMetadata> f : futures) {
+                    assertThat(f.get(30, TimeUnit.SECONDS).offset()).isGreaterThanOrEqualTo(
+                        "0".equals(acks) ? -1 : 0);
+                }
+                if ("0".equals(acks)) {
+                    assertThat(futures.get(0).join().offset()).as("acks=0: offset unknown").isEqualTo(-1);
+                }
+                final CompletableFuture<RecordMetadata> missing = producer.send(
+                    new ProducerRecord("acks", 7, bytes("k"), bytes("v")));
+                assertThat(missing).isCompletedExceptionally();
+                assertThat(missing.handle((m, e) -> e.getMessage()).join()).contains("partition=7");
+            }
+        }
+        // acks=0 records are answered before they are committed: wait for the high watermarks.
+        await().atMost(WITHIN).untilAsserted(() ->
+            assertThat(raw.readAll("acks", 0).size() + raw.readAll("acks", 1).size()).isEqualTo(400));
+    }
+
+    @Test
     void closeReleasesEveryThread() throws Exception {
         createTopic("closing", 1);
         final FerryProducer producer = new FerryProducer(settings("closer"));
