@@ -30,7 +30,13 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * <p>Thread-safe: one producer is meant to be shared by every thread of an application. Futures complete and
- * callbacks run on the producer's sender thread: they must not block (and must not call {@link #flush()}).
+ * callbacks run on the producer's sender thread: they must not block (and must not call {@link #flush()}). A send
+ * that fails before its record is buffered (no metadata, no producer id or no memory within max.block.ms) fails
+ * its future and calls its callback on the caller's thread.
+ *
+ * <p>Known limit: with idempotence, a batch that fails for good (delivery.timeout.ms expired, or a non-retriable
+ * error) leaves a gap in its partition's sequence numbers, so the broker refuses that partition's later batches of
+ * this producer (OUT_OF_ORDER_SEQUENCE); Kafka bumps the producer epoch there, which is not done yet.
  */
 public final class FerryProducer implements AutoCloseable {
     private final ProducerConfig config;
