@@ -1,0 +1,119 @@
+package dev.ferry.client.producer;
+
+import dev.ferry.log.record.CompressionType;
+import dev.ferry.log.record.Header;
+import dev.ferry.log.record.RecordBatchBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One record batch of one partition being filled, then sent (maybe several times): the records are written
+ * straight into a buffer of the producer's {@link BufferPool}; each record's future and callback wait for the
+ * batch's outcome. A retry sends the same bytes, same sequence numbers included, so the broker can drop a
+ * duplicate.
+ *
+ * <p>Not thread-safe: appended to under the accumulator's lock, then owned by the sender thread.
+ */
+final class ProducerBatch {
+    private static final Logger LOG = LoggerFactory.getLogger(ProducerBatch.class);
+
+    private record Pending(CompletableFuture<RecordMetadata> future, Callback callback, long timestamp) {
+    }
+
+    final TopicPartition tp;
+    final ByteBuffer buffer;
+    final long createdMs;
+    final int baseSequence;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final RecordBatchBuilder builder;
+    private final List<Pending> pending = new ArrayList<>();
+    private ByteBuffer built;
+    private boolean full;
+    int attempts;
+    long retryAtMs;
+
+    ProducerBatch(final TopicPartition tp, final ByteBuffer buffer, final long createdMs, final CompressionType codec,
+                  final long producerId, final short producerEpoch, final int baseSequence) {
+        this.tp = tp;
+        this.buffer = buffer;
+        this.createdMs = createdMs;
+        this.baseSequence = baseSequence;
+        this.builder = new RecordBatchBuilder(buffer).compression(codec);
+        if (producerId >= 0) {
+            builder.producerId(producerId).producerEpoch(producerEpoch).baseSequence(baseSequence);
+        }
+    }
+
+    /** @return the record's future, or null when the batch has no room left for it (then it counts as full) */
+    CompletableFuture<RecordMetadata> tryAppend(final long timestamp, final byte[] key, final byte[] value,
+                                                final Header[] headers, final Callback callback) {
+        if (built != null || full || !builder.hasRoomFor(timestamp, key, value, headers)) {
+            full = true;
+            return null;
+        }
+        builder.append(timestamp, key, value, headers);
+        final CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        pending.add(new Pending(future, callback, timestamp));
+        return future;
+    }
+
+    /** @return true once no more records fit or the batch was closed */
+    boolean isFull() {
+        return full || built != null;
+    }
+
+    int recordCount() {
+        return pending.size();
+    }
+
+    /** Writes the header and the CRC; no record is appended afterwards. Idempotent. */
+    ByteBuffer close() {
+        if (built == null) {
+            built = builder.build();
+        }
+        return built.duplicate();
+    }
+
+    /** @param baseOffset the offset of the first record, -1 when unknown (acks=0) */
+    void complete(final long baseOffset) {
+        for (int i = 0; i < pending.size(); i++) {
+            final Pending p = pending.get(i);
+            final RecordMetadata m = new RecordMetadata(tp.topic(), tp.partition(),
+                baseOffset < 0 ? -1 : baseOffset + i, p.timestamp());
+            p.future().complete(m);
+            callback(p.callback(), m, null);
+        }
+        done.complete(null);
+    }
+
+    /** @param failure why every record of the batch failed */
+    void fail(final RuntimeException failure) {
+        for (final Pending p : pending) {
+            p.future().completeExceptionally(failure);
+            callback(p.callback(), null, failure);
+        }
+        done.complete(null);
+    }
+
+    private void callback(final Callback callback, final RecordMetadata metadata, final Exception failure) {
+        if (callback == null) {
+            return;
+        }
+        try {
+            callback.onCompletion(metadata, failure);
+        } catch (final RuntimeException e) {
+            LOG.warn("producer callback failed partition={}", tp, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ProducerBatch(partition=" + tp + ", records=" + pending.size() + ", baseSequence=" + baseSequence
+            + ", attempts=" + attempts + ")";
+    }
+}
