@@ -12,6 +12,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -97,6 +101,48 @@ class ConsumerClusterTest {
                 assertThat(mine.get(3).headers().get(0).key()).isEqualTo("i");
                 assertThat(c.position(tp)).isEqualTo(30);
                 assertThat(c.currentLag(tp)).hasValue(0);
+            }
+        }
+    }
+
+    /** @return records of the topic this node sent to fetchers, from its Prometheus scrape */
+    private static double recordsServed(final int index, final String topic) throws Exception {
+        final HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + cluster.node(index).adminPort() + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        double total = 0;
+        for (final String line : r.body().split("\n")) {
+            if (line.startsWith("ferry_topic_out_records") && line.contains("topic=\"" + topic + "\"")) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return total;
+    }
+
+    @Test
+    void fetchingFallsBackToAnotherReplicaWhenItsNodeDies() throws Exception {
+        producer.createTopic("fallback", 1);
+        final TopicPartition tp = new TopicPartition("fallback", 0);
+        producer.produce("fallback", 0, 0, 10, T0);
+        try (FerryConsumer c = consumer(Map.of())) {
+            c.assign(List.of(tp));
+            final List<ConsumerRecord> got = pollUntil(c, 10);
+            int serving = -1;
+            for (int i = 0; i < 3; i++) {
+                if (recordsServed(i, "fallback") > 0) {
+                    assertThat(serving).as("one replica serves the partition").isEqualTo(-1);
+                    serving = i;
+                }
+            }
+            assertThat(serving).isNotNegative();
+            cluster.kill(serving);
+            try {
+                producer.produce("fallback", 0, 10, 10, T0);
+                got.addAll(pollUntil(c, 10));
+                assertThat(got).extracting(ConsumerRecord::offset)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 20).boxed().toList());
+            } finally {
+                cluster.start(serving);
             }
         }
     }
