@@ -3,6 +3,7 @@ package dev.ferry.client.consumer;
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.network.ConnectionConfig;
 import dev.ferry.client.network.NetworkClient;
+import dev.ferry.client.protocol.Errors;
 import dev.ferry.client.protocol.proto.ApiKey;
 import dev.ferry.client.protocol.proto.ConsumerGroupHeartbeatRequest;
 import dev.ferry.client.protocol.proto.ConsumerGroupHeartbeatResponse;
@@ -162,13 +163,34 @@ public final class FerryConsumer implements AutoCloseable {
                 throw new IllegalStateException("assign and subscribe cannot be mixed: subscribed to "
                     + subscription);
             }
-            assigned.keySet().retainAll(new HashSet<>(partitions));
-            partitions.forEach(tp -> assigned.computeIfAbsent(tp, t -> new PartitionState()));
-            assigned.keySet().forEach(tp -> {
-                if (!partitions.contains(tp)) {
+            final Set<TopicPartition> keep = new HashSet<>(partitions);
+            for (final TopicPartition tp : Set.copyOf(assigned.keySet())) {
+                if (!keep.contains(tp)) {
                     fetcher.clear(tp);
+                    assigned.remove(tp);
                 }
-            });
+            }
+            partitions.forEach(tp -> assigned.computeIfAbsent(tp, t -> new PartitionState()));
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Leaves the group (committing first with auto-commit, and telling the listener the partitions are revoked) or
+     * drops the manual assignment, within default.api.timeout.ms.
+     */
+    public void unsubscribe() {
+        acquire();
+        try {
+            ensureOpen();
+            final Duration timeout = Duration.ofMillis(config.defaultApiTimeoutMs());
+            leave(System.nanoTime() + timeout.toNanos(), timeout);
+            assigned.keySet().forEach(fetcher::clear);
+            assigned.clear();
+            subscription.clear();
+            memberId = "";
+            memberEpoch = 0;
         } finally {
             release();
         }
@@ -328,7 +350,7 @@ public final class FerryConsumer implements AutoCloseable {
             }
         } else if (error != ErrorCode.NONE) {
             nextHeartbeatNanos = now + TimeUnit.MILLISECONDS.toNanos(Math.max(100, r.getHeartbeatIntervalMs()));
-            if (!Errors.retriable(error)) {
+            if (!Errors.isRetriable(error)) {
                 pendingError = FerryException.of(error, "heartbeat of group=" + config.groupId() + ": "
                     + r.getErrorMessage());
             }
@@ -875,15 +897,5 @@ public final class FerryConsumer implements AutoCloseable {
         }
         assigned.clear();
         subscription.clear();
-    }
-
-    /** Exposed for tests. */
-    static final class Errors {
-        private Errors() {
-        }
-
-        static boolean retriable(final ErrorCode code) {
-            return dev.ferry.client.protocol.Errors.isRetriable(code);
-        }
     }
 }
