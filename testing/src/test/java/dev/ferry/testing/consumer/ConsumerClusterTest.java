@@ -209,4 +209,31 @@ class ConsumerClusterTest {
             assertThat(first.records(tp).get(0).offset()).isEqualTo(12);
         }
     }
+
+    @Test
+    void autoCommitsPeriodicallyAndCommitAsyncReportsOnThePollingThread() {
+        producer.createTopic("auto", 1);
+        final TopicPartition tp = new TopicPartition("auto", 0);
+        producer.produce("auto", 0, 0, 20, T0);
+        try (FerryConsumer c = consumer(Map.of("group.id", "auto-g", "auto.commit.interval.ms", "100"))) {
+            c.assign(List.of(tp));
+            pollUntil(c, 20);
+            await().atMost(WITHIN).until(() -> {
+                c.poll(Duration.ofMillis(50));
+                return new OffsetAndMetadata(20).equals(c.committed(Set.of(tp)).get(tp));
+            });
+            final Thread caller = Thread.currentThread();
+            final List<Object> outcome = new ArrayList<>();
+            c.commitAsync(Map.of(tp, new OffsetAndMetadata(5)), (offsets, error) -> {
+                outcome.add(Thread.currentThread() == caller ? "same thread" : "other thread");
+                outcome.add(error == null ? "ok" : error.toString());
+            });
+            // Polled from this thread (Awaitility evaluates conditions on its own): the callback runs inside poll.
+            final long end = System.nanoTime() + WITHIN.toNanos();
+            while (outcome.isEmpty() && System.nanoTime() < end) {
+                c.poll(Duration.ofMillis(50));
+            }
+            assertThat(outcome).containsExactly("same thread", "ok");
+        }
+    }
 }
