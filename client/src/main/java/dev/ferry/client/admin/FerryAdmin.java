@@ -1,5 +1,7 @@
 package dev.ferry.client.admin;
 
+import dev.ferry.client.TopicPartition;
+
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.ferry.client.errors.FerryException;
@@ -298,9 +300,9 @@ public final class FerryAdmin implements AutoCloseable {
 
     /**
      * Moves a partition's leadership, sent to its current leader (found again when leadership moved meanwhile).
-     * The nodes give each partition's preferred replica the highest Raft priority, so today only a move to the
-     * preferred replica succeeds (a preferred leader election); to lead elsewhere, reassign with the wanted node
-     * first, then call this with -1.
+     * The leader raises the target's Raft priority first (the preferred replica has the highest); about ten
+     * seconds later the nodes restore the preferred replica's priority, so leadership returns to it when it is
+     * caught up: a lasting move is a reassignment with the wanted node first.
      *
      * @param topic the topic
      * @param partition the partition

@@ -1,5 +1,7 @@
 package dev.ferry.client.admin;
 
+import dev.ferry.client.TopicPartition;
+
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.network.ClusterMetadata;
 import dev.ferry.client.protocol.proto.ApiKey;

@@ -1,5 +1,7 @@
 package dev.ferry.client.admin;
 
+import dev.ferry.client.TopicPartition;
+
 import java.util.List;
 import java.util.Set;
 

@@ -1,5 +1,7 @@
 package dev.ferry.client.admin;
 
+import dev.ferry.client.TopicPartition;
+
 /**
  * How far a consumer group is behind on one partition.
  *

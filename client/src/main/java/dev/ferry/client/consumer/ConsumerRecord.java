@@ -1,5 +1,7 @@
 package dev.ferry.client.consumer;
 
+import dev.ferry.client.TopicPartition;
+
 import dev.ferry.log.record.Header;
 
 import java.util.List;

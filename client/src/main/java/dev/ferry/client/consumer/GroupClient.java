@@ -1,5 +1,7 @@
 package dev.ferry.client.consumer;
 
+import dev.ferry.client.TopicPartition;
+
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.network.ClientResponse;
 import dev.ferry.client.network.NetworkClient;

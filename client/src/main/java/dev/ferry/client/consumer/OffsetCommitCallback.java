@@ -1,5 +1,7 @@
 package dev.ferry.client.consumer;
 
+import dev.ferry.client.TopicPartition;
+
 import java.util.Map;
 
 /** Told the outcome of {@link FerryConsumer#commitAsync}, on the consumer's thread during a later call. */

@@ -1,5 +1,7 @@
 package dev.ferry.client.producer;
 
+import dev.ferry.client.TopicPartition;
+
 import dev.ferry.log.record.CompressionType;
 import dev.ferry.log.record.Header;
 import dev.ferry.log.record.RecordBatchBuilder;

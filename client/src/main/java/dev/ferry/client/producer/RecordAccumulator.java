@@ -1,5 +1,7 @@
 package dev.ferry.client.producer;
 
+import dev.ferry.client.TopicPartition;
+
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.network.ClusterMetadata;
 import dev.ferry.log.record.Header;

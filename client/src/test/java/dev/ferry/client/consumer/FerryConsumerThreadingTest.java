@@ -1,5 +1,7 @@
 package dev.ferry.client.consumer;
 
+import dev.ferry.client.TopicPartition;
+
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.ferry.client.producer;
 
+import dev.ferry.client.TopicPartition;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.client.errors.FerryException;

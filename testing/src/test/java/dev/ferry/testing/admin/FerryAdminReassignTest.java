@@ -5,7 +5,7 @@ import dev.ferry.client.admin.FerryAdmin;
 import dev.ferry.client.admin.NewTopic;
 import dev.ferry.client.admin.NodeState;
 import dev.ferry.client.admin.PartitionDescription;
-import dev.ferry.client.admin.TopicPartition;
+import dev.ferry.client.TopicPartition;
 import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.testing.FerryCluster;
 import org.junit.jupiter.api.Test;

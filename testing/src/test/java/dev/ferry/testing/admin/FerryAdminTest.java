@@ -11,7 +11,7 @@ import dev.ferry.client.admin.NodeState;
 import dev.ferry.client.admin.PartitionDescription;
 import dev.ferry.client.admin.PartitionLag;
 import dev.ferry.client.admin.TopicDescription;
-import dev.ferry.client.admin.TopicPartition;
+import dev.ferry.client.TopicPartition;
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.testing.EmbeddedFerry;

@@ -5,7 +5,7 @@ import dev.ferry.client.consumer.ConsumerRecords;
 import dev.ferry.client.consumer.FerryConsumer;
 import dev.ferry.client.consumer.OffsetAndMetadata;
 import dev.ferry.client.consumer.RebalanceListener;
-import dev.ferry.client.consumer.TopicPartition;
+import dev.ferry.client.TopicPartition;
 import dev.ferry.node.server.LocalCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,9 +1,10 @@
-package dev.ferry.client.consumer;
+package dev.ferry.client;
 
 import java.util.Objects;
 
 /**
- * One partition of a topic: the unit a consumer is assigned, fetches and commits.
+ * One partition of a topic: what a producer sends to, a consumer is assigned, fetches and commits, and the
+ * admin client describes. Immutable.
  *
  * @param topic the topic
  * @param partition the partition, from 0
