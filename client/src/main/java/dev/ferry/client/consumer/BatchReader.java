@@ -4,7 +4,6 @@ import dev.ferry.client.TopicPartition;
 
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.protocol.proto.ErrorCode;
-import dev.ferry.log.record.CompressionType;
 import dev.ferry.log.record.Header;
 import dev.ferry.log.record.InvalidBatchException;
 import dev.ferry.log.record.RecordBatch;
@@ -74,14 +73,14 @@ final class BatchReader {
         }
     }
 
-    // DECOMPRESSION HOOK: a compressed batch is decompressed here into an uncompressed view that the cursor reads
-    // (core-log's compression support lands separately; until then RecordCursor rejects compressed batches).
+    // The cursor decompresses a compressed batch into a buffer it reuses; damaged compressed data is an error.
     private RecordCursor cursorFor(final TopicPartition partition) {
-        if (batch.compression() != CompressionType.NONE) {
-            throw new FerryException(ErrorCode.CORRUPT_BATCH, "compressed batch of partition=" + partition
-                + " at offset=" + batch.baseOffset() + " cannot be read yet: compression=" + batch.compression(),
-                false, null);
+        try {
+            return cursor.reset(batch);
+        } catch (final InvalidBatchException e) {
+            throw new FerryException(ErrorCode.CORRUPT_BATCH, "corrupt batch of partition=" + partition
+                + " at offset=" + batch.baseOffset() + " compression=" + batch.compression() + ": " + e.getMessage(),
+                false, e);
         }
-        return cursor.reset(batch);
     }
 }

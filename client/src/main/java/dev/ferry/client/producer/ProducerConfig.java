@@ -32,7 +32,7 @@ public final class ProducerConfig {
     public static final String BUFFER_MEMORY = "buffer.memory";
     /** How long send may block for metadata, the producer id or buffer memory. */
     public static final String MAX_BLOCK_MS = "max.block.ms";
-    /** Batch compression; only none for now. */
+    /** Batch compression: none, lz4, zstd or snappy. */
     public static final String COMPRESSION_TYPE = "compression.type";
     /** How many times a batch is sent again after a retriable error (bounded by delivery.timeout.ms). */
     public static final String RETRIES = "retries";
@@ -156,12 +156,17 @@ public final class ProducerConfig {
     }
 
     // The hook for lz4 / zstd / snappy: map the name to the codec here once RecordBatchBuilder implements it;
-    // RecordAccumulator already passes compression() to every batch builder.
     private static CompressionType parseCompression(final Object value) {
-        if (value == null || "none".equals(value.toString().trim().toLowerCase(Locale.ROOT))) {
+        if (value == null) {
             return CompressionType.NONE;
         }
-        throw invalid(COMPRESSION_TYPE, value, "is not supported yet: only none");
+        final String name = value.toString().trim().toUpperCase(Locale.ROOT);
+        for (final CompressionType type : CompressionType.values()) {
+            if (type.name().equals(name)) {
+                return type;
+            }
+        }
+        throw invalid(COMPRESSION_TYPE, value, "must be one of none, lz4, zstd, snappy");
     }
 
     private static long longValue(final Map<String, ?> m, final String key, final long def, final long min,

@@ -47,12 +47,21 @@ class ProducerConfigTest {
     }
 
     @Test
+    void acceptsEveryCodecOfTheBatchFormat() {
+        for (final String codec : new String[] {"none", "lz4", "zstd", "snappy", "ZSTD"}) {
+            assertThat(ProducerConfig.from(Map.of("bootstrap.servers", "127.0.0.1:9092", "compression.type", codec))
+                .compression().name()).isEqualToIgnoringCase(codec);
+        }
+    }
+
+    @Test
     void invalidValuesNameTheKey() {
         assertThatThrownBy(() -> ProducerConfig.from(Map.of())).hasMessageContaining("bootstrap.servers");
         assertThat(bad("acks", "2")).contains("acks=2");
         assertThat(bad("linger.ms", "soon")).contains("linger.ms=soon");
         assertThat(bad("batch.size", -1)).contains("batch.size");
-        assertThat(bad("compression.type", "lz4")).contains("compression.type=lz4");
+        assertThat(bad("compression.type", "gzip")).contains("compression.type=gzip")
+            .contains("none, lz4, zstd, snappy");
         assertThat(bad("enable.idempotence", "maybe")).contains("enable.idempotence");
         assertThat(bad("no.such.key", 1)).contains("no.such.key");
         assertThat(bad("bootstrap.servers", "nohost")).contains("bootstrap.servers");
