@@ -28,6 +28,7 @@ public final class LocalCluster implements Closeable {
     private final int[][] ports;
     private final Map<String, String> overrides;
     private final FerryNode[] nodes;
+    private final List<String> racks;
 
     /**
      * @param dir the parent of the nodes' data directories
@@ -36,6 +37,23 @@ public final class LocalCluster implements Closeable {
      * @throws IOException when a node cannot start
      */
     public LocalCluster(final Path dir, final int size, final Map<String, String> overrides) throws IOException {
+        this(dir, size, overrides, List.of());
+    }
+
+    /**
+     * @param dir the parent of the nodes' data directories
+     * @param size the number of nodes
+     * @param overrides settings for every node (short timeouts for tests)
+     * @param racks {@code node.rack} of node i at index i (empty: no racks), for rack-aware placement and
+     *              clients fetching from the replica in their own rack
+     * @throws IOException when a node cannot start
+     */
+    public LocalCluster(final Path dir, final int size, final Map<String, String> overrides, final List<String> racks)
+        throws IOException {
+        if (!racks.isEmpty() && racks.size() != size) {
+            throw new IllegalArgumentException("racks=" + racks + " must name one rack per node (" + size + ")");
+        }
+        this.racks = List.copyOf(racks);
         this.dir = dir;
         this.size = size;
         this.overrides = Map.copyOf(overrides);
@@ -94,6 +112,9 @@ public final class LocalCluster implements Closeable {
     public void start(final int i) {
         final Map<String, String> p = new HashMap<>(overrides);
         p.put(NodeConfig.NODE_ID, Integer.toString(i + 1));
+        if (!racks.isEmpty()) {
+            p.put(NodeConfig.NODE_RACK, racks.get(i));
+        }
         p.put(NodeConfig.DATA_DIR, dir.resolve("node-" + (i + 1)).toString());
         p.put(NodeConfig.LISTENER_HOST, "127.0.0.1");
         p.put(NodeConfig.LISTENER_PORT, Integer.toString(ports[i][0]));
