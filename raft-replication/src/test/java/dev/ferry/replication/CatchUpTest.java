@@ -83,10 +83,13 @@ class CatchUpTest extends RaftClusterTest {
         cluster.host(leader).changeReplicas(P, remaining);
         cluster.host(leaving).removeReplica(P, true);
         end = produce(5, end);
+        // An append returns once a majority has it; each replica is compared after its own high watermark got there.
+        final long target = end;
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+            .until(() -> cluster.host(3).stateMachine(P).highWatermark().offset() >= target);
         final byte[] expected = MiniFerryRaftCluster.committedBytes(cluster.host(3).stateMachine(P).log(), end);
         for (final int i : new int[] {0, 1, 2}) {
             if (i != leaving) {
-                final long target = end;
                 org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                     .until(() -> cluster.host(i).stateMachine(P).highWatermark().offset() >= target);
                 assertThat(MiniFerryRaftCluster.committedBytes(cluster.host(i).stateMachine(P).log(), end))

@@ -141,6 +141,10 @@ final class MiniFerryRaftCluster implements Closeable {
             long next = log.logStartOffset();
             while (next < end) {
                 final LogReadSlice slice = log.read(next, 1 << 20, end);
+                if (slice.sizeInBytes() == 0) {
+                    throw new IllegalStateException("replica has no batches from offset " + next + " below " + end
+                        + " (logEndOffset=" + log.logEndOffset() + "): wait for its high watermark first");
+                }
                 final ByteBuffer buf = ByteBuffer.allocate(slice.sizeInBytes());
                 slice.readInto(buf);
                 out.write(buf.array(), 0, buf.position());
