@@ -1,0 +1,164 @@
+package dev.ferry.chaos.checker;
+
+import dev.ferry.chaos.history.Op;
+import dev.ferry.chaos.history.ReaderKind;
+import dev.ferry.client.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The checks on the records themselves: lost, unexpected, corrupt, duplicated, failed-but-present, reordered,
+ * out of the producer's sequence, and disappeared.
+ *
+ * <p>Reads that are unexpected or corrupt are reported as such and left out of the order checks, so one damaged
+ * byte is not also counted as a reordering.
+ *
+ * <p>Not thread-safe; one per check.
+ */
+final class DataChecks {
+    private final HistoryIndex index;
+    private final Anomalies anomalies;
+
+    DataChecks(final HistoryIndex index, final Anomalies anomalies) {
+        this.index = index;
+        this.anomalies = anomalies;
+    }
+
+    void run() {
+        checkLost();
+        checkIntegrity();
+        checkDuplicates();
+        checkOneValuePerOffset();
+        checkProducerSequence();
+        checkDisappeared();
+    }
+
+    private void checkLost() {
+        for (final SentValue value : index.sent.values()) {
+            if (value.acknowledged() && !index.finalValueIds.contains(value.firstSend.valueId())) {
+                final Op.SendResult ack = value.acks.get(0);
+                anomalies.add(AnomalyKind.LOST, "value " + ack.valueId() + " acknowledged at "
+                        + HistoryIndex.at(ack.partition(), ack.offset()) + " by " + ack.producer()
+                        + " is missing from the final read");
+            }
+        }
+    }
+
+    private void checkIntegrity() {
+        final Set<String> unexpected = new HashSet<>();
+        final Set<String> corrupt = new HashSet<>();
+        final Set<String> failedPresent = new HashSet<>();
+        for (final Op.Read read : index.reads) {
+            final String at = HistoryIndex.at(read.partition(), read.offset());
+            final SentValue value = read.valueId() == null ? null : index.sent.get(read.valueId());
+            if (value == null) {
+                final String key = read.valueId() == null ? "undecodable@" + at : read.valueId();
+                if (unexpected.add(key)) {
+                    anomalies.add(AnomalyKind.UNEXPECTED, (read.valueId() == null ? "undecodable bytes"
+                            : "value " + read.valueId()) + " read at " + at + " by " + read.reader());
+                }
+            } else if (value.firstSend.checksum() != read.checksum()) {
+                if (corrupt.add(at)) {
+                    anomalies.add(AnomalyKind.CORRUPT, "value " + read.valueId() + " at " + at + " read by "
+                            + read.reader() + " has checksum " + read.checksum() + ", sent "
+                            + value.firstSend.checksum());
+                }
+            } else if (value.definitelyFailed() && failedPresent.add(read.valueId())) {
+                anomalies.add(AnomalyKind.FAILED_BUT_PRESENT, "value " + read.valueId() + " failed definitely "
+                        + "but was read at " + at + " by " + read.reader());
+            }
+        }
+    }
+
+    private void checkDuplicates() {
+        final Map<String, Set<String>> offsetsByValue = new LinkedHashMap<>();
+        for (final Op.Read read : index.reads) {
+            if (read.valueId() != null) {
+                offsetsByValue.computeIfAbsent(read.valueId(), v -> new LinkedHashSet<>(2))
+                        .add(HistoryIndex.at(read.partition(), read.offset()));
+            }
+        }
+        for (final Map.Entry<String, Set<String>> e : offsetsByValue.entrySet()) {
+            if (e.getValue().size() > 1) {
+                anomalies.add(AnomalyKind.DUPLICATE, "value " + e.getKey() + " found at " + e.getValue());
+            }
+        }
+    }
+
+    /** Per partition, offset to value must be a function: every reader and every acknowledgement agree. */
+    private void checkOneValuePerOffset() {
+        final Map<String, Map<String, String>> valuesAt = new LinkedHashMap<>();
+        for (final SentValue value : index.sent.values()) {
+            for (final Op.SendResult ack : value.acks) {
+                valuesAt.computeIfAbsent(HistoryIndex.at(ack.partition(), ack.offset()), k -> new LinkedHashMap<>())
+                        .putIfAbsent(ack.valueId(), "ack to " + ack.producer());
+            }
+        }
+        for (final Op.Read read : index.reads) {
+            if (index.isValid(read)) {
+                valuesAt.computeIfAbsent(HistoryIndex.at(read.partition(), read.offset()), k -> new LinkedHashMap<>())
+                        .putIfAbsent(read.valueId(), read.reader());
+            }
+        }
+        for (final Map.Entry<String, Map<String, String>> e : valuesAt.entrySet()) {
+            if (e.getValue().size() > 1) {
+                anomalies.add(AnomalyKind.REORDERED, e.getKey() + " holds value (seen by) " + e.getValue());
+            }
+        }
+    }
+
+    /** Per producer and partition, acknowledged offsets increase with the producer's sequence. */
+    private void checkProducerSequence() {
+        final Map<String, List<Op.SendResult>> acksByProducerPartition = new HashMap<>();
+        final Map<String, Long> seqOf = new HashMap<>();
+        for (final SentValue value : index.sent.values()) {
+            for (final Op.SendResult ack : value.acks) {
+                acksByProducerPartition.computeIfAbsent(ack.producer() + "/" + ack.partition(),
+                        k -> new ArrayList<>()).add(ack);
+                seqOf.put(ack.valueId(), value.firstSend.seq());
+            }
+        }
+        for (final List<Op.SendResult> acks : acksByProducerPartition.values()) {
+            acks.sort(Comparator.comparingLong(a -> seqOf.get(a.valueId())));
+            long highest = -1;
+            String highestValue = null;
+            for (final Op.SendResult ack : acks) {
+                if (ack.offset() <= highest) {
+                    anomalies.add(AnomalyKind.OUT_OF_SEQUENCE, "producer " + ack.producer() + ": value "
+                            + ack.valueId() + " (seq " + seqOf.get(ack.valueId()) + ") acknowledged at "
+                            + HistoryIndex.at(ack.partition(), ack.offset()) + ", earlier value " + highestValue
+                            + " at offset " + highest);
+                } else {
+                    highest = ack.offset();
+                    highestValue = ack.valueId();
+                }
+            }
+        }
+    }
+
+    /** A value read during the run must be at the same offset in the final read. */
+    private void checkDisappeared() {
+        final Set<String> seen = new HashSet<>();
+        for (final Op.Read read : index.reads) {
+            if (read.kind() == ReaderKind.FINAL || !index.isValid(read)) {
+                continue;
+            }
+            final TopicPartition partition = read.partition();
+            final Op.Read truth = index.finalRead(partition, read.offset());
+            final String at = HistoryIndex.at(partition, read.offset());
+            if ((truth == null || !read.valueId().equals(truth.valueId())) && seen.add(at + "=" + read.valueId())) {
+                anomalies.add(AnomalyKind.DISAPPEARED, "value " + read.valueId() + " read at " + at + " by "
+                        + read.reader() + "; the final read has " + (truth == null ? "nothing" : truth.valueId())
+                        + " there");
+            }
+        }
+    }
+}
