@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,40 +77,85 @@ final class DataChecks {
         }
     }
 
+    /**
+     * A value at two offsets in one reader's view. Readers that disagree with each other are reordering, not
+     * duplication: that is {@link #checkOneValuePerOffset} and {@link #checkDisappeared}.
+     */
     private void checkDuplicates() {
-        final Map<String, Set<String>> offsetsByValue = new LinkedHashMap<>();
+        final Map<String, Map<String, Op.Read>> firstReadByReader = new HashMap<>();
+        final Map<String, String> duplicated = new LinkedHashMap<>();
         for (final Op.Read read : index.reads) {
-            if (read.valueId() != null) {
-                offsetsByValue.computeIfAbsent(read.valueId(), v -> new LinkedHashSet<>(2))
-                        .add(HistoryIndex.at(read.partition(), read.offset()));
+            if (read.valueId() == null || duplicated.containsKey(read.valueId())) {
+                continue;
+            }
+            final Op.Read first = firstReadByReader.computeIfAbsent(read.reader(), r -> new HashMap<>())
+                    .putIfAbsent(read.valueId(), read);
+            if (first != null && (first.offset() != read.offset() || !first.partition().equals(read.partition()))) {
+                duplicated.put(read.valueId(), "value " + read.valueId() + " found at "
+                        + HistoryIndex.at(first.partition(), first.offset()) + " and "
+                        + HistoryIndex.at(read.partition(), read.offset()) + " by " + read.reader());
             }
         }
-        for (final Map.Entry<String, Set<String>> e : offsetsByValue.entrySet()) {
-            if (e.getValue().size() > 1) {
-                anomalies.add(AnomalyKind.DUPLICATE, "value " + e.getKey() + " found at " + e.getValue());
-            }
-        }
+        duplicated.values().forEach(example -> anomalies.add(AnomalyKind.DUPLICATE, example));
     }
 
     /** Per partition, offset to value must be a function: every reader and every acknowledgement agree. */
     private void checkOneValuePerOffset() {
-        final Map<String, Map<String, String>> valuesAt = new LinkedHashMap<>();
+        final Map<TopicPartition, Map<Long, Observations>> valuesAt = new HashMap<>();
         for (final SentValue value : index.sent.values()) {
             for (final Op.SendResult ack : value.acks) {
-                valuesAt.computeIfAbsent(HistoryIndex.at(ack.partition(), ack.offset()), k -> new LinkedHashMap<>())
-                        .putIfAbsent(ack.valueId(), "ack to " + ack.producer());
+                observe(valuesAt, ack.partition(), ack.offset(), ack.valueId(), "ack to " + ack.producer());
             }
         }
         for (final Op.Read read : index.reads) {
             if (index.isValid(read)) {
-                valuesAt.computeIfAbsent(HistoryIndex.at(read.partition(), read.offset()), k -> new LinkedHashMap<>())
-                        .putIfAbsent(read.valueId(), read.reader());
+                observe(valuesAt, read.partition(), read.offset(), read.valueId(), read.reader());
             }
         }
-        for (final Map.Entry<String, Map<String, String>> e : valuesAt.entrySet()) {
-            if (e.getValue().size() > 1) {
-                anomalies.add(AnomalyKind.REORDERED, e.getKey() + " holds value (seen by) " + e.getValue());
+        final List<String> examples = new ArrayList<>();
+        for (final Map.Entry<TopicPartition, Map<Long, Observations>> p : valuesAt.entrySet()) {
+            for (final Map.Entry<Long, Observations> o : p.getValue().entrySet()) {
+                if (o.getValue().others != null) {
+                    examples.add(HistoryIndex.at(p.getKey(), o.getKey()) + " holds value (seen by) "
+                            + o.getValue().describe());
+                }
             }
+        }
+        examples.sort(null);
+        examples.forEach(example -> anomalies.add(AnomalyKind.REORDERED, example));
+    }
+
+    private static void observe(final Map<TopicPartition, Map<Long, Observations>> valuesAt,
+                                final TopicPartition partition, final long offset, final String valueId,
+                                final String seenBy) {
+        final Map<Long, Observations> byOffset = valuesAt.computeIfAbsent(partition, p -> new HashMap<>());
+        final Observations seen = byOffset.get(offset);
+        if (seen == null) {
+            byOffset.put(offset, new Observations(valueId, seenBy));
+        } else if (!seen.firstValue.equals(valueId)) {
+            if (seen.others == null) {
+                seen.others = new LinkedHashMap<>();
+            }
+            seen.others.putIfAbsent(valueId, seenBy);
+        }
+    }
+
+    /** The values seen at one offset: usually one, so the map of others is made only when needed. */
+    private static final class Observations {
+        final String firstValue;
+        final String firstSeenBy;
+        Map<String, String> others;
+
+        Observations(final String firstValue, final String firstSeenBy) {
+            this.firstValue = firstValue;
+            this.firstSeenBy = firstSeenBy;
+        }
+
+        String describe() {
+            final Map<String, String> all = new LinkedHashMap<>();
+            all.put(firstValue, firstSeenBy);
+            all.putAll(others);
+            return all.toString();
         }
     }
 

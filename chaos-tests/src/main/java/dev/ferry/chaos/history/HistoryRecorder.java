@@ -3,6 +3,7 @@ package dev.ferry.chaos.history;
 import dev.ferry.client.TopicPartition;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -203,16 +204,32 @@ public final class HistoryRecorder {
         return buffer;
     }
 
-    /** One thread's operations. The lock is only contended while {@link #history()} copies. */
+    /**
+     * One thread's operations, in fixed-size chunks: appending never copies what is already recorded (an
+     * {@code ArrayList} of millions would copy and reallocate its whole array as it grows). The lock is only
+     * contended while {@link #history()} copies.
+     */
     private static final class ThreadBuffer {
-        private final List<Op> ops = new ArrayList<>(1024);
+        private static final int CHUNK = 4096;
+
+        private final List<Op[]> fullChunks = new ArrayList<>();
+        private Op[] chunk = new Op[CHUNK];
+        private int used;
 
         synchronized void add(final Op op) {
-            ops.add(op);
+            if (used == CHUNK) {
+                fullChunks.add(chunk);
+                chunk = new Op[CHUNK];
+                used = 0;
+            }
+            chunk[used++] = op;
         }
 
         synchronized void copyTo(final List<Op> out) {
-            out.addAll(ops);
+            for (final Op[] full : fullChunks) {
+                out.addAll(Arrays.asList(full));
+            }
+            out.addAll(Arrays.asList(chunk).subList(0, used));
         }
     }
 }

@@ -1,0 +1,144 @@
+package dev.ferry.chaos.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.client.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+class HistoryRecorderTest {
+    private static final TopicPartition P0 = new TopicPartition("t", 0);
+
+    @Test
+    void shouldRecordEveryKindWithItsTimes() {
+        final ManualClock clock = new ManualClock();
+        final HistoryRecorder recorder = new HistoryRecorder(clock);
+        clock.atMs(5);
+        recorder.send("p1", 0, "p1:0", P0, 11);
+        clock.atMs(7);
+        recorder.acknowledged("p1", "p1:0", P0, 0);
+        recorder.failed("p1", "p1:1", "NOT_LEADER");
+        recorder.unknown("p1", "p1:2", "timeout");
+        recorder.read("r1", ReaderKind.STANDALONE, P0, 0, "p1:0", 11);
+        recorder.groupRead("g", "m1", P0, 0, "p1:0", 11);
+        recorder.commit("g", "m1", P0, 1);
+        recorder.assignment("g", "m1", List.of(P0), List.of());
+        final long fault = recorder.faultStarted(FaultKind.NODE_KILL, "kill n1", List.of("n1"), Set.of(P0));
+        recorder.faultEnded(fault);
+        recorder.replicaDigest(P0, "n1", 1, "abc");
+
+        final History history = recorder.history();
+
+        assertThat(history.size()).isEqualTo(11);
+        assertThat(history.ops().get(0)).isEqualTo(new Op.Send(ManualClock.EPOCH_MS + 5, 5_000_000, "p1", 0,
+                "p1:0", P0, 11));
+        assertThat(history.ofType(Op.SendResult.class)).extracting(Op.SendResult::outcome)
+                .containsExactly(Outcome.ACKNOWLEDGED, Outcome.FAILED, Outcome.UNKNOWN);
+        assertThat(history.ofType(Op.FaultEnd.class).get(0).faultId()).isEqualTo(fault);
+        assertThat(history.startNs()).isEqualTo(5_000_000);
+        assertThat(history.endNs()).isEqualTo(7_000_000);
+    }
+
+    @Test
+    void shouldMergeManyThreadsInTimeOrderKeepingEachThreadsOrder() throws Exception {
+        final HistoryRecorder recorder = new HistoryRecorder();
+        final int threads = 8;
+        final int perThread = 20_000;
+        final ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        final CountDownLatch start = new CountDownLatch(1);
+        final AtomicBoolean done = new AtomicBoolean();
+        try {
+            final List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                final String producer = "p" + t;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        recorder.send(producer, i, producer + ":" + i, P0, i);
+                    }
+                    return null;
+                }));
+            }
+            // A snapshot taken while the threads record must be consistent, not throw.
+            final Future<Integer> snapshots = pool.submit(() -> {
+                int taken = 0;
+                while (!done.get()) {
+                    assertThat(recorder.history().size()).isGreaterThanOrEqualTo(0);
+                    taken++;
+                }
+                return taken;
+            });
+            start.countDown();
+            for (final Future<?> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            done.set(true);
+            assertThat(snapshots.get(60, TimeUnit.SECONDS)).isPositive();
+        } finally {
+            pool.shutdownNow();
+        }
+
+        final History history = recorder.history();
+
+        assertThat(history.size()).isEqualTo(threads * perThread);
+        final Map<String, Long> lastSeq = new HashMap<>();
+        long lastNs = Long.MIN_VALUE;
+        for (final Op.Send send : history.ofType(Op.Send.class)) {
+            assertThat(send.monoNs()).isGreaterThanOrEqualTo(lastNs);
+            lastNs = send.monoNs();
+            final Long previous = lastSeq.put(send.producer(), send.seq());
+            assertThat(send.seq()).isEqualTo(previous == null ? 0 : previous + 1);
+        }
+    }
+
+    /**
+     * Not a timed test: prints what recording costs per operation, from one thread and from four, for the report.
+     * The figure includes allocating the value id string, as a workload would.
+     */
+    @Test
+    void measureRecorderCostPerOp() throws Exception {
+        final int ops = 1_000_000;
+        measure(1, ops);
+        final double single = measure(1, ops);
+        final double four = measure(4, ops);
+        System.out.printf("recorder cost: %.0f ns/op on one thread, %.0f ns/op per thread with four threads%n",
+                single, four);
+        assertThat(single).isPositive();
+    }
+
+    private static double measure(final int threads, final int opsPerThread) throws Exception {
+        final HistoryRecorder recorder = new HistoryRecorder();
+        final ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            final List<Future<Long>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                final String producer = "p" + t;
+                futures.add(pool.submit(() -> {
+                    final long startNs = System.nanoTime();
+                    for (int i = 0; i < opsPerThread; i++) {
+                        recorder.acknowledged(producer, producer + ":" + i, P0, i);
+                    }
+                    return System.nanoTime() - startNs;
+                }));
+            }
+            long totalNs = 0;
+            for (final Future<Long> f : futures) {
+                totalNs += f.get(60, TimeUnit.SECONDS);
+            }
+            return (double) totalNs / threads / opsPerThread;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
