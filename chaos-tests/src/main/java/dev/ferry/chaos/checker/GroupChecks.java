@@ -126,10 +126,9 @@ final class GroupChecks {
     private Step<Op.AssignmentChange> handover(final GroupPartition gp, final Step<Op.Read> before,
                                                final Step<Op.Read> again) {
         final String processor = before.op().reader();
-        for (final Step<Op.AssignmentChange> change : moves.getOrDefault(gp, List.of())) {
-            if (change.seq() < before.seq()) {
-                continue;
-            }
+        final List<Step<Op.AssignmentChange>> changes = moves.getOrDefault(gp, List.of());
+        for (int i = firstAfter(changes, before.seq()); i < changes.size(); i++) {
+            final Step<Op.AssignmentChange> change = changes.get(i);
             if (change.seq() > again.seq()) {
                 return null;
             }
@@ -145,14 +144,24 @@ final class GroupChecks {
     }
 
     private Op.Commit lastCommitBefore(final GroupPartition gp, final int seq) {
-        Op.Commit last = null;
-        for (final Step<Op.Commit> commit : commits.getOrDefault(gp, List.of())) {
-            if (commit.seq() > seq) {
-                break;
+        final List<Step<Op.Commit>> list = commits.getOrDefault(gp, List.of());
+        final int after = firstAfter(list, seq);
+        return after == 0 ? null : list.get(after - 1).op();
+    }
+
+    /** @return the index of the first step with a position above {@code seq}, or the size if none */
+    private static int firstAfter(final List<? extends Step<?>> steps, final int seq) {
+        int lo = 0;
+        int hi = steps.size();
+        while (lo < hi) {
+            final int mid = (lo + hi) >>> 1;
+            if (steps.get(mid).seq() <= seq) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
-            last = commit.op();
         }
-        return last;
+        return lo;
     }
 
     /** An operation and its position in the history: the order of record, also between equal times. */

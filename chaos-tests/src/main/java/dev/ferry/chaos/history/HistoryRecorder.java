@@ -53,6 +53,20 @@ public final class HistoryRecorder {
     }
 
     /**
+     * Records a send of a {@link ChaosValue}, checksumming it here.
+     *
+     * @param producer the producer's id
+     * @param seq the producer's sequence number of this value
+     * @param valueId the record's unique id (the one encoded in {@code value})
+     * @param partition the target partition, or null when the client's partitioner picks it
+     * @param value the value bytes sent
+     */
+    public void send(final String producer, final long seq, final String valueId, final TopicPartition partition,
+                     final byte[] value) {
+        send(producer, seq, valueId, partition, ChaosValue.checksum(value));
+    }
+
+    /**
      * Records an acknowledgement.
      *
      * @param producer the producer's id
@@ -104,6 +118,22 @@ public final class HistoryRecorder {
     }
 
     /**
+     * Records a read by a standalone reader or the final reader, decoding the {@link ChaosValue} here: damaged
+     * bytes are recorded as they are (an unknown id or a wrong checksum) for the checker to find.
+     *
+     * @param reader the reader's id
+     * @param kind {@link ReaderKind#STANDALONE} or {@link ReaderKind#FINAL}
+     * @param partition the partition
+     * @param offset the record's offset
+     * @param value the value bytes as read
+     */
+    public void read(final String reader, final ReaderKind kind, final TopicPartition partition, final long offset,
+                     final byte[] value) {
+        final ChaosValue.Decoded decoded = ChaosValue.decode(value);
+        read(reader, kind, partition, offset, decoded.valueId(), decoded.checksum());
+    }
+
+    /**
      * Records that a group member processed a record.
      *
      * @param group the consumer group
@@ -117,6 +147,21 @@ public final class HistoryRecorder {
                           final String valueId, final long checksum) {
         add(new Op.Read(clock.wallMs(), clock.monoNs(), member, ReaderKind.GROUP_MEMBER, group, partition, offset,
                 valueId, checksum));
+    }
+
+    /**
+     * Records that a group member processed a record, decoding the {@link ChaosValue} here.
+     *
+     * @param group the consumer group
+     * @param member the member's stable id (one per consumer instance, kept across rejoins)
+     * @param partition the partition
+     * @param offset the record's offset
+     * @param value the value bytes as read
+     */
+    public void groupRead(final String group, final String member, final TopicPartition partition, final long offset,
+                          final byte[] value) {
+        final ChaosValue.Decoded decoded = ChaosValue.decode(value);
+        groupRead(group, member, partition, offset, decoded.valueId(), decoded.checksum());
     }
 
     /**

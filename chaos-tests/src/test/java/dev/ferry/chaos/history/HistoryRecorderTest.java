@@ -51,6 +51,28 @@ class HistoryRecorderTest {
     }
 
     @Test
+    void shouldRecordValuesFromTheirBytes() {
+        final HistoryRecorder recorder = new HistoryRecorder(new ManualClock());
+        final byte[] value = ChaosValue.encode("p1:0", 64);
+        final byte[] damaged = value.clone();
+        damaged[40] ^= 1;
+
+        recorder.send("p1", 0, "p1:0", P0, value);
+        recorder.read("r1", ReaderKind.STANDALONE, P0, 0, value.clone());
+        recorder.groupRead("g", "m1", P0, 0, damaged);
+        recorder.read("final", ReaderKind.FINAL, P0, 0, new byte[] {1, 2, 3});
+
+        final List<Op.Read> reads = recorder.history().ofType(Op.Read.class);
+        final long sent = recorder.history().ofType(Op.Send.class).get(0).checksum();
+        assertThat(sent).isEqualTo(ChaosValue.checksum(value));
+        assertThat(reads.get(0).valueId()).isEqualTo("p1:0");
+        assertThat(reads.get(0).checksum()).isEqualTo(sent);
+        assertThat(reads.get(1).valueId()).isEqualTo("p1:0");
+        assertThat(reads.get(1).checksum()).isNotEqualTo(sent);
+        assertThat(reads.get(2).valueId()).isNull();
+    }
+
+    @Test
     void shouldMergeManyThreadsInTimeOrderKeepingEachThreadsOrder() throws Exception {
         final HistoryRecorder recorder = new HistoryRecorder();
         final int threads = 8;
