@@ -56,15 +56,15 @@ final class DataChecks {
         final Set<String> corrupt = new HashSet<>();
         final Set<String> failedPresent = new HashSet<>();
         for (final Op.Read read : index.reads) {
-            final String at = HistoryIndex.at(read.partition(), read.offset());
             final SentValue value = read.valueId() == null ? null : index.sent.get(read.valueId());
             if (value == null) {
-                final String key = read.valueId() == null ? "undecodable@" + at : read.valueId();
-                if (unexpected.add(key)) {
+                final String at = HistoryIndex.at(read.partition(), read.offset());
+                if (unexpected.add(read.valueId() == null ? "undecodable@" + at : read.valueId())) {
                     anomalies.add(AnomalyKind.UNEXPECTED, (read.valueId() == null ? "undecodable bytes"
                             : "value " + read.valueId()) + " read at " + at + " by " + read.reader());
                 }
             } else if (value.firstSend.checksum() != read.checksum()) {
+                final String at = HistoryIndex.at(read.partition(), read.offset());
                 if (corrupt.add(at)) {
                     anomalies.add(AnomalyKind.CORRUPT, "value " + read.valueId() + " at " + at + " read by "
                             + read.reader() + " has checksum " + read.checksum() + ", sent "
@@ -72,7 +72,8 @@ final class DataChecks {
                 }
             } else if (value.definitelyFailed() && failedPresent.add(read.valueId())) {
                 anomalies.add(AnomalyKind.FAILED_BUT_PRESENT, "value " + read.valueId() + " failed definitely "
-                        + "but was read at " + at + " by " + read.reader());
+                        + "but was read at " + HistoryIndex.at(read.partition(), read.offset()) + " by "
+                        + read.reader());
             }
         }
     }
@@ -195,10 +196,12 @@ final class DataChecks {
             if (read.kind() == ReaderKind.FINAL || !index.isValid(read)) {
                 continue;
             }
-            final TopicPartition partition = read.partition();
-            final Op.Read truth = index.finalRead(partition, read.offset());
-            final String at = HistoryIndex.at(partition, read.offset());
-            if ((truth == null || !read.valueId().equals(truth.valueId())) && seen.add(at + "=" + read.valueId())) {
+            final Op.Read truth = index.finalRead(read.partition(), read.offset());
+            if (truth != null && read.valueId().equals(truth.valueId())) {
+                continue;
+            }
+            final String at = HistoryIndex.at(read.partition(), read.offset());
+            if (seen.add(at + "=" + read.valueId())) {
                 anomalies.add(AnomalyKind.DISAPPEARED, "value " + read.valueId() + " read at " + at + " by "
                         + read.reader() + "; the final read has " + (truth == null ? "nothing" : truth.valueId())
                         + " there");

@@ -39,7 +39,8 @@ public final class HistoryRecorder {
     }
 
     /**
-     * Records a send as the producer hands the record to the client.
+     * Records a send as the producer hands the record to the client. A workload that retries a value itself
+     * records the retry as another send with the same id and the same bytes.
      *
      * @param producer the producer's id
      * @param seq the producer's sequence number of this value, increasing per producer

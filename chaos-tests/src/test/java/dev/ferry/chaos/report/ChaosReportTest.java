@@ -139,4 +139,17 @@ class ChaosReportTest {
         assertThat(lines).allSatisfy(line -> assertThat(MiniJson.object(line)).containsKeys("type", "monoNs"));
         assertThat(lines.stream().filter(l -> l.contains("\"type\":\"FaultStart\"")).count()).isEqualTo(1);
     }
+
+    @Test
+    void shouldReportAnEmptyHistory() throws IOException {
+        final History empty = new HistoryRecorder().history();
+        final Path dir = ChaosReport.write(DIR.resolveSibling("checker-report-test-empty"),
+                new RunInfo("empty", 7), empty, new HistoryChecker().check(empty));
+
+        final Map<String, Object> json = MiniJson.object(Files.readString(dir.resolve(ChaosReport.SUMMARY_JSON)));
+
+        assertThat(json).containsEntry("valid", true).containsEntry("operations", 0.0).containsEntry("lost", 0.0)
+                .containsEntry("durationMs", 0.0);
+        assertThat(Files.readString(dir.resolve(ChaosReport.REPORT_HTML))).contains("no anomalies", "<svg");
+    }
 }
