@@ -1,5 +1,6 @@
 package dev.ferry.chaos.checker;
 
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,7 @@ import java.util.Objects;
  * <p>Immutable.
  *
  * @param counts what the history holds
- * @param findings every anomaly kind, with a count of zero when none was found
+ * @param findings every anomaly kind in declaration order, with a count of zero when none was found
  * @param unavailability the unavailability samples and percentiles
  */
 public record CheckResult(HistoryCounts counts, Map<AnomalyKind, Finding> findings, Unavailability unavailability) {
@@ -24,7 +25,7 @@ public record CheckResult(HistoryCounts counts, Map<AnomalyKind, Finding> findin
         for (final AnomalyKind kind : AnomalyKind.values()) {
             all.put(kind, findings.getOrDefault(kind, new Finding(kind, 0, List.of())));
         }
-        findings = Map.copyOf(all);
+        findings = Collections.unmodifiableMap(all);
     }
 
     /**

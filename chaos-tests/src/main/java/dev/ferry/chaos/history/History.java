@@ -1,6 +1,7 @@
 package dev.ferry.chaos.history;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
@@ -24,7 +25,7 @@ public final class History {
     public static History of(final List<? extends Op> ops) {
         final List<Op> sorted = new ArrayList<>(ops);
         sorted.sort(Comparator.comparingLong(Op::monoNs));
-        return new History(List.copyOf(sorted));
+        return new History(Collections.unmodifiableList(sorted));
     }
 
     /** @return every operation, in monotonic-time order */

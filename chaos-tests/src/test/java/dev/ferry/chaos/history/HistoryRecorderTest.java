@@ -94,16 +94,20 @@ class HistoryRecorderTest {
                     return null;
                 }));
             }
-            // A snapshot taken while the threads record must be consistent, not throw.
+            // Snapshots taken while the threads record must not throw, and each holds a prefix of every thread
+            // (checked by the sequence assertions below on the final one; here, sizes never shrink).
             final Future<Integer> snapshots = pool.submit(() -> {
+                start.countDown();
                 int taken = 0;
-                while (!done.get()) {
-                    assertThat(recorder.history().size()).isGreaterThanOrEqualTo(0);
+                int lastSize = 0;
+                do {
+                    final int size = recorder.history().size();
+                    assertThat(size).isGreaterThanOrEqualTo(lastSize);
+                    lastSize = size;
                     taken++;
-                }
+                } while (!done.get() && taken < 50);
                 return taken;
             });
-            start.countDown();
             for (final Future<?> f : futures) {
                 f.get(60, TimeUnit.SECONDS);
             }
@@ -134,7 +138,7 @@ class HistoryRecorderTest {
      */
     @Test
     void measureRecorderCostPerOp() throws Exception {
-        final int ops = 1_000_000;
+        final int ops = 300_000;
         measure(1, ops);
         final double[] single = measure(1, ops);
         final double[] four = measure(4, ops);
