@@ -56,6 +56,14 @@ final class ProducerAdmission {
             case APPEND:
                 return null;
             case DUPLICATE:
+                // Producer state follows the log as written, committed or not; only a committed copy may answer.
+                final long highWatermark = sm.highWatermark().offset();
+                if (duplicate[1] >= highWatermark) {
+                    return CompletableFuture.failedFuture(new UncommittedDuplicateException("retried batch is "
+                        + "written but not committed yet: partition=" + partition + " producerId="
+                        + batch.producerId() + " baseSequence=" + firstSeq + " offsets=" + duplicate[0] + ".."
+                        + duplicate[1] + " highWatermark=" + highWatermark));
+                }
                 return CompletableFuture.completedFuture(new AppendResult(duplicate[0], duplicate[1], -1));
             default:
                 return refused(batch, verdict);

@@ -6,10 +6,13 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class IdempotentProducerTest extends RaftClusterTest {
@@ -43,6 +46,48 @@ class IdempotentProducerTest extends RaftClusterTest {
         assertThat(next.baseOffset()).isEqualTo(5);
         final int leader = cluster.awaitLeader(P);
         assertThat(cluster.host(leader).stateMachine(P).log().logEndOffset()).isEqualTo(6);
+    }
+
+    @Test
+    void shouldNotAcknowledgeARetryOfAWrittenButUncommittedBatch() throws Exception {
+        // Long election timeouts: a leader whose followers are gone stays leader for seconds, long enough to
+        // write a batch it can never commit.
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments(),
+            new RaftTuning(4000, 5000, 4 << 20, 1_000_000, 1 << 20));
+        cluster.createPartition(P);
+        cluster.appendToLeader(P, batch((short) 0, 0, 1));
+        cluster.awaitHighWatermark(P, 1);
+        final int leader = cluster.awaitLeader(P);
+        final RaftServerHost host = cluster.host(leader);
+        for (int i = 0; i < 3; i++) {
+            if (i != leader) {
+                cluster.stop(i);
+            }
+        }
+        final ByteBuffer lonely = batch((short) 0, 1, 2);
+        final CompletableFuture<AppendResult> original = host.append(P, lonely.duplicate(), Acks.ALL);
+        final PartitionStateMachine sm = host.stateMachine(P);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sm.log().logEndOffset() == 3 || original.isDone());
+        assertThat(sm.log().logEndOffset()).as("written on the leader: %s", original).isEqualTo(3);
+        // The request fails once the leader, cut off from its followers, steps down.
+        assertThatThrownBy(() -> original.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+
+        // The producer's retry must not be answered as a stored duplicate: the batch is not committed and may
+        // yet be truncated by the next leader.
+        final CompletableFuture<AppendResult> retry = host.append(P, lonely.duplicate(), Acks.ALL);
+        assertThatThrownBy(() -> retry.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+        assertThat(sm.highWatermark().offset()).isEqualTo(1);
+
+        // Once a majority is back, the retry is answered with the offsets the batch is stored at, once.
+        for (int i = 0; i < 3; i++) {
+            if (i != leader) {
+                cluster.start(i);
+            }
+        }
+        final AppendResult stored = cluster.appendToLeader(P, lonely.duplicate());
+        assertThat(stored.baseOffset()).isEqualTo(1);
+        assertThat(stored.lastOffset()).isEqualTo(2);
+        assertThat(cluster.appendToLeader(P, batch((short) 0, 3, 1)).baseOffset()).isEqualTo(3);
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.ferry.replication.PartitionStateMachine;
 import dev.ferry.replication.ProducerSequenceException;
 import dev.ferry.replication.RaftServerHost;
 import dev.ferry.replication.ReplicaUnhealthyException;
+import dev.ferry.replication.UncommittedDuplicateException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 
@@ -190,6 +191,9 @@ final class PartitionErrors {
         if (t instanceof ProducerSequenceException pse) {
             return new Failure(pse.fenced() ? ErrorCode.PRODUCER_FENCED : ErrorCode.OUT_OF_ORDER_SEQUENCE,
                 t.getMessage() + ";" + where, null);
+        }
+        if (t instanceof UncommittedDuplicateException) {
+            return new Failure(ErrorCode.NOT_ENOUGH_REPLICAS, t.getMessage() + ";" + where, null);
         }
         if (t instanceof OffsetOutOfRangeException || t instanceof SegmentDeletedException) {
             return new Failure(ErrorCode.OFFSET_OUT_OF_RANGE, t.getMessage() + ";" + where, null);
