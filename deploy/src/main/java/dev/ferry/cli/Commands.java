@@ -19,7 +19,7 @@ final class Commands {
         if (failure == null) {
             return 0;
         }
-        spec.commandLine().getErr().println(spec.qualifiedName() + ": " + failure.replace('\n', ' '));
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": " + FerryCli.oneLine(failure));
         spec.commandLine().getErr().flush();
         return FerryCli.EXIT_FAILED;
     }

@@ -78,6 +78,7 @@ final class ConsumeCommand implements Callable<Integer> {
         final RecordFormatter formatter = RecordFormatter.of(format);
         final long idleMs = idleTimeout == null ? 0 : Arguments.durationMs("--timeout", idleTimeout);
         validate();
+        final Long startMs = fromTimestamp == null ? null : Arguments.timestampMs("--from-timestamp", fromTimestamp);
         final List<TopicPartition> tps = partitionsOf();
         final Map<String, String> settings = new HashMap<>();
         if (group != null) {
@@ -100,7 +101,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 consumer.subscribe(topics);
             } else {
                 consumer.assign(tps);
-                position(consumer, tps);
+                position(consumer, tps, startMs);
             }
             loop(consumer, formatter, idleMs);
         } finally {
@@ -113,11 +114,17 @@ final class ConsumeCommand implements Callable<Integer> {
     private void loop(final FerryConsumer consumer, final RecordFormatter formatter, final long idleMs) {
         final PrintWriter out = spec.commandLine().getOut();
         long printed = 0;
+        // A group member is idle only once it owns partitions (a join takes a moment); one that never gets any
+        // (more members than partitions) starts counting after --timeout-ms.
+        final long joinDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(client.timeoutMs());
         long idleSince = System.nanoTime();
         while (!stopping && (num <= 0 || printed < num)) {
             final ConsumerRecords records = consumer.poll(POLL);
             if (records.isEmpty()) {
-                if (idleMs > 0 && System.nanoTime() - idleSince >= TimeUnit.MILLISECONDS.toNanos(idleMs)) {
+                final long now = System.nanoTime();
+                if (group != null && consumer.assignment().isEmpty() && now < joinDeadline) {
+                    idleSince = now;
+                } else if (idleMs > 0 && now - idleSince >= TimeUnit.MILLISECONDS.toNanos(idleMs)) {
                     break;
                 }
                 continue;
@@ -184,15 +191,14 @@ final class ConsumeCommand implements Callable<Integer> {
         return out;
     }
 
-    private void position(final FerryConsumer consumer, final List<TopicPartition> tps) {
+    private void position(final FerryConsumer consumer, final List<TopicPartition> tps, final Long startMs) {
         if (fromBeginning) {
             consumer.seekToBeginning(tps);
         } else if (offset != null) {
             tps.forEach(tp -> consumer.seek(tp, offset));
-        } else if (fromTimestamp != null) {
-            final long ts = Arguments.timestampMs("--from-timestamp", fromTimestamp);
+        } else if (startMs != null) {
             final Map<TopicPartition, Long> ask = new HashMap<>();
-            tps.forEach(tp -> ask.put(tp, ts));
+            tps.forEach(tp -> ask.put(tp, startMs));
             final Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(ask,
                 Duration.ofMillis(client.timeoutMs()));
             final List<TopicPartition> none = new ArrayList<>();

@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Pattern;
 
 /**
  * {@code ferry}: one command line for running and operating a Ferry cluster, in the style of Redpanda's rpk.
@@ -27,6 +28,9 @@ public final class FerryCli {
     public static final int EXIT_FAILED = 1;
     /** The command line itself was wrong (picocli's usage-error code). */
     public static final int EXIT_USAGE = 2;
+
+    private static final Pattern CLASS_PREFIX = Pattern.compile(
+        "\\b(?:[a-z_]\\w*\\.)+[A-Z][\\w$]*(?:Exception|Error): ");
 
     /**
      * @param args the command line
@@ -92,8 +96,13 @@ public final class FerryCli {
         }
     }
 
-    private static String oneLine(final String message) {
-        return message.replace("\r", "").replace('\n', ' ').strip();
+    /**
+     * @param message an exception's message
+     * @return it on one line, without the Java class names that wrapping exceptions put in front of their causes'
+     *         messages ("java.util.concurrent.CompletionException: ...")
+     */
+    static String oneLine(final String message) {
+        return CLASS_PREFIX.matcher(message.replace("\r", "").replace('\n', ' ')).replaceAll("").strip();
     }
 
     /** The version of the distribution, from the jar's manifest. */

@@ -58,12 +58,12 @@ final class ProduceCommand implements Callable<Integer> {
             throw new UsageException("--key-separator must not be empty");
         }
         final List<Header> recordHeaders = parseHeaders();
-        checkTopic();
         final Map<Integer, Long> lastOffsets = new TreeMap<>();
         final AtomicLong failed = new AtomicLong();
         final AtomicReference<String> firstFailure = new AtomicReference<>();
         long sent = 0;
         try (FerryProducer producer = client.producer(acks == null ? Map.of() : Map.of(ProducerConfig.ACKS, acks))) {
+            checkTopic();
             final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;
             while ((line = in.readLine()) != null) {
