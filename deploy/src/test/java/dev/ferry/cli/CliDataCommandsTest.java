@@ -93,6 +93,22 @@ class CliDataCommandsTest {
     }
 
     @Test
+    void produceExitsOneWhenARecordFails() {
+        final CliRunner.Result created = cli.run("topic", "create", "capped", "-p", "1", "-c", "max.batch.bytes=1024");
+        assertThat(created.exit()).as(created.toString()).isZero();
+
+        final CliRunner.Result r = cli.runWithInput("x".repeat(4_000) + "\n", "produce", "capped");
+
+        assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        final List<String> err = r.err().lines().toList();
+        assertThat(err).hasSize(2);
+        assertThat(err.get(0)).isEqualTo("produced 0 of 1 records to capped (0 partitions; last offset per partition: "
+            + "none)");
+        assertThat(err.get(1)).startsWith("ferry produce: 1 of 1 records failed, the first: ");
+    }
+
+    @Test
     void consumeFromTimestampStartsAtTheFirstRecordAtOrAfterIt() {
         create("timed", 1);
         assertThat(cli.runWithInput("a\nb\n", "produce", "timed").exit()).isZero();

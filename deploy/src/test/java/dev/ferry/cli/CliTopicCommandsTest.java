@@ -86,6 +86,7 @@ class CliTopicCommandsTest {
         assertThat(r.exit()).as(r.toString()).isZero();
         assertThat(r.lines()).contains("orders  3           3");
         assertThat(r.out()).doesNotContain("__consumer_offsets");
+        assertThat(cli.run("topic", "list", "--internal").lines()).contains("orders  3           3");
 
         r = cli.run("topic", "list", "--format", "json");
         assertThat(r.out()).contains("{\"name\":\"orders\",\"partitions\":3,\"replicas\":3,\"internal\":false}");
