@@ -136,7 +136,7 @@ final class TopicCommand {
         @Parameters(arity = "1..*", paramLabel = "NAME", description = "the topics")
         private List<String> names;
         @Option(names = "--format", paramLabel = "text|json", defaultValue = "text",
-            description = "output format (default: ${DEFAULT-VALUE})")
+            description = "output format (default: ${DEFAULT-VALUE}); json: an object, an array for several topics")
         private OutputFormat format;
 
         @Override
