@@ -9,7 +9,11 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "ferry", mixinStandardHelpOptions = true, versionProvider = FerryCli.Version.class,
     description = "Run and operate a Ferry cluster.",
-    subcommands = {NodeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+        NodeCommand.class,
+        dev.ferry.cli.perf.PerfCommand.class,
+        CommandLine.HelpCommand.class,
+    })
 public final class FerryCli {
     /** The operation failed: the cluster refused it, could not be reached, or the input was wrong. */
     public static final int EXIT_FAILED = 1;
