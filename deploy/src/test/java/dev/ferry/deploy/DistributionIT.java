@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The distribution as a user gets it: the tarball unpacks, deploy/local-cluster.sh starts three `bin/ferry node
  * start` processes from it on free ports, `bin/ferry perf produce` and `perf consume` processes move records
- * through them, and kill, status and down act on the real processes. Run by Failsafe after the package phase built
- * the tarball; every node process is stopped afterwards, also when a step fails.
+ * through them, and kill, status, pause, resume, restart and down act on the real processes. Run by Failsafe
+ * after the package phase built the tarball; every node process is stopped afterwards, also when a step fails.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 170, unit = TimeUnit.SECONDS)
@@ -117,10 +117,24 @@ class DistributionIT {
 
     @Test
     @Order(3)
+    void shouldPauseResumeAndRestartNodes() throws Exception {
+        assertThat(script(30, "pause", "2").exit()).isZero();
+        assertThat(statusLine(script(30, "status"), 2)).contains(" paused ");
+        assertThat(script(30, "resume", "2").exit()).isZero();
+        assertThat(statusLine(script(30, "status"), 2)).contains(" running ");
+
+        final Run restart = script(150, "restart", "1");
+        assertThat(restart.exit()).as(restart.output()).isZero();
+        assertThat(restart.output()).contains("node 1: already stopped", "node 1: started", "node 1: ready");
+        assertThat(statusLine(script(30, "status"), 1)).contains(" running ");
+    }
+
+    @Test
+    @Order(4)
     void shouldStopEveryNodeOnDownAndBeSafeToRepeat() throws Exception {
         final Run down = script(60, "down");
         assertThat(down.exit()).as(down.output()).isZero();
-        assertThat(down.output()).contains("node 1: already stopped", "node 2: stopped", "node 3: stopped");
+        assertThat(down.output()).contains("node 1: stopped", "node 2: stopped", "node 3: stopped");
         final Run status = script(30, "status");
         for (int i = 1; i <= NODES; i++) {
             assertThat(statusLine(status, i)).contains(" stopped ");

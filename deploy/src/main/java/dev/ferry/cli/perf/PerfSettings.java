@@ -3,6 +3,7 @@ package dev.ferry.cli.perf;
 import dev.ferry.cli.ClientOptions;
 import dev.ferry.client.admin.FerryAdmin;
 import dev.ferry.client.admin.NewTopic;
+import dev.ferry.client.admin.PartitionDescription;
 import dev.ferry.client.admin.TopicDescription;
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.protocol.proto.ErrorCode;
@@ -25,6 +26,8 @@ import java.util.concurrent.CompletionException;
  * source wins. Also creates the topic for runs that ask for it. Stateless.
  */
 final class PerfSettings {
+    private static final long SETTLE_POLL_MS = 100;
+
     private PerfSettings() {
     }
 
@@ -62,12 +65,17 @@ final class PerfSettings {
     }
 
     /**
-     * Creates the topic unless it exists already (then its layout is kept, and said so).
+     * Creates the topic unless it exists already (then its layout is kept, and said so), and waits up to
+     * --timeout-ms until every partition is led by its preferred replica with all replicas in sync. A new topic's
+     * leaderships first go to whichever replica wins the election and then move to the preferred ones; a run that
+     * starts before that sees NOT_LEADER answers, and today's idempotent producer can lose a partition's sequence
+     * to them (batches refused as OUT_OF_ORDER_SEQUENCE), so the measured run waits for the settled cluster.
      *
      * @return the topic's partition count
+     * @throws InterruptedException when interrupted while waiting
      */
     static int ensureTopic(final ClientOptions client, final String topic, final int partitions,
-                           final int replicationFactor, final PrintWriter err) {
+                           final int replicationFactor, final PrintWriter err) throws InterruptedException {
         try (FerryAdmin admin = FerryAdmin.create(admin(client))) {
             try {
                 admin.createTopics(List.of(NewTopic.of(topic, partitions, replicationFactor))).join();
@@ -77,8 +85,28 @@ final class PerfSettings {
                 }
                 err.println("topic " + topic + " exists already: using it as it is");
             }
-            return describe(admin, topic).partitions().size();
+            final long deadline = System.nanoTime() + client.timeoutMs() * 1_000_000L;
+            TopicDescription d = describe(admin, topic);
+            while (!settled(d) && System.nanoTime() < deadline) {
+                Thread.sleep(SETTLE_POLL_MS);
+                d = describe(admin, topic);
+            }
+            if (!settled(d)) {
+                err.println("topic " + topic + ": leaders not settled after --timeout-ms=" + client.timeoutMs()
+                    + "; producing anyway: " + d.partitions());
+            }
+            return d.partitions().size();
         }
+    }
+
+    private static boolean settled(final TopicDescription d) {
+        for (final PartitionDescription p : d.partitions()) {
+            if (p.replicas().isEmpty() || p.leader() != p.replicas().get(0)
+                || !p.inSyncReplicas().containsAll(p.replicas())) {
+                return false;
+            }
+        }
+        return !d.partitions().isEmpty();
     }
 
     /** @return the topic's partition count, from the cluster */
