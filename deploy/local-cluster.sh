@@ -31,6 +31,11 @@ STOP_TIMEOUT=${FERRY_STOP_TIMEOUT:-30}
 SELF="deploy/local-cluster.sh"
 [[ -n ${FERRY_LOCAL_DIR:-} ]] && SELF="FERRY_LOCAL_DIR=$WORK $SELF"
 
+# A path as shown to the user: relative to the current directory when under it.
+show() {
+  echo "${1#"$PWD"/}"
+}
+
 die() {
   echo "local-cluster: $*" >&2
   exit 1
@@ -204,7 +209,7 @@ start_node() {
   nohup "$home/bin/ferry" node start --config "$dir/node.properties" >>"$dir/node.log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$dir/node.pid"
-  echo "node $i: started (pid $pid, client port $(port "$i" 2), log $dir/node.log)"
+  echo "node $i: started (pid $pid, client port $(port "$i" 2), log $(show "$dir/node.log"))"
 }
 
 # wait_ready NODE...: every node's /health/ready answers 200, or a clear error with the log tail
@@ -265,14 +270,14 @@ cmd_up() {
   local home i started=()
   home=$(ferry_home)
   save_conf
-  echo "Ferry $NODES-node local cluster in $WORK ($(basename "$home"))"
+  echo "Ferry $NODES-node local cluster in $(show "$WORK") ($(basename "$home"))"
   for ((i = 1; i <= NODES; i++)); do
     start_node "$i" "$home"
     started+=("$i")
   done
   wait_ready "${started[@]}"
   echo "all $NODES nodes ready; brokers: $(brokers)"
-  echo "use it with: export FERRY_BROKERS=$(brokers); $home/bin/ferry --help"
+  echo "use it with: export FERRY_BROKERS=$(brokers); $(show "$home")/bin/ferry --help"
 }
 
 cmd_status() {
