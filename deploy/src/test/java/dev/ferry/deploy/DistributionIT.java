@@ -156,10 +156,13 @@ class DistributionIT {
         return String.join(",", b);
     }
 
-    /** A base port whose 10-port blocks for every node are free now (the script uses base + 10(i-1) + 2..5). */
+    /**
+     * A base port whose 10-port blocks for every node are free now (the script uses base + 10(i-1) + 2..5), below
+     * Linux's ephemeral range (32768 on) so that no outgoing connection takes one of them meanwhile.
+     */
     private static int freeBasePort() throws IOException {
         for (int attempt = 0; attempt < 200; attempt++) {
-            final int base = 20_000 + 10 * ThreadLocalRandom.current().nextInt(3000);
+            final int base = 10_000 + 10 * ThreadLocalRandom.current().nextInt(2000);
             if (allFree(base)) {
                 return base;
             }
