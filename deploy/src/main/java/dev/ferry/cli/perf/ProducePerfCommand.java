@@ -99,8 +99,16 @@ final class ProducePerfCommand implements Callable<Integer> {
         }
         final ProducerPerformance.Result result;
         try (RecordLog log = recordLog == null ? null : new RecordLog(recordLog)) {
-            result = new ProducerPerformance(topic, numRecords, recordSize, log, info)
-                .run(settings, throughput, reportingIntervalMs);
+            final Thread flushOnExit = log == null ? null : new Thread(log::flushOnExit, "ferry-perf-record-log");
+            if (flushOnExit != null) {
+                Runtime.getRuntime().addShutdownHook(flushOnExit);
+            }
+            try {
+                result = new ProducerPerformance(topic, numRecords, recordSize, log, info)
+                    .run(settings, throughput, reportingIntervalMs);
+            } finally {
+                removeHook(flushOnExit);
+            }
         }
         info.println(result.text());
         if (json) {
@@ -114,5 +122,16 @@ final class ProducePerfCommand implements Callable<Integer> {
             return FerryCli.EXIT_FAILED;
         }
         return 0;
+    }
+
+    private static void removeHook(final Thread hook) {
+        if (hook == null) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (final IllegalStateException e) {
+            // The JVM is shutting down: the hook runs, which is what it is for.
+        }
     }
 }

@@ -13,8 +13,8 @@ import java.nio.file.StandardOpenOption;
  * {@code --record-log FILE}: one line "partition offset key" per acknowledged record, appended as
  * acknowledgements arrive. The chaos scripts read it back after a run and check that every line is still in the
  * log at that partition and offset: nothing acknowledged may be lost. A record whose send failed is never
- * written. Lines are flushed to the file at every progress report and at the end, so a killed run loses at most
- * one reporting window of lines (never invents one).
+ * written. Lines are flushed to the file at every progress report, at the end and when the JVM shuts down
+ * (SIGTERM, Ctrl-C), so only kill -9 loses lines: at most one reporting window (it never invents one).
  *
  * <p>Thread-safe: acknowledgements arrive on the producer's sender thread, flushes come from the reporter.
  */
@@ -62,6 +62,15 @@ final class RecordLog implements Closeable {
         if (failure != null) {
             throw new UncheckedIOException("cannot write the record log " + file + ": " + failure.getMessage(),
                 failure);
+        }
+    }
+
+    /** {@link #flush} for a shutdown hook: an error is only printed, the JVM is going away. */
+    void flushOnExit() {
+        try {
+            flush();
+        } catch (final UncheckedIOException e) {
+            System.err.println("ferry perf: " + e.getMessage());
         }
     }
 
