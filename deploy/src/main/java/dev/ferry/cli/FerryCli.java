@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
         ConsumeCommand.class,
         GroupCommand.class,
         PartitionCommand.class,
+        dev.ferry.cli.perf.PerfCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class FerryCli {

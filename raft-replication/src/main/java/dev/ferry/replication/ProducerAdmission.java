@@ -85,7 +85,17 @@ final class ProducerAdmission {
             synchronized (this) {
                 final ArrayDeque<InFlight> q = inFlight.get(producerId);
                 if (q != null) {
-                    q.remove(f);
+                    if (e != null) {
+                        // Not stored: the producer's retry of this batch must be admitted again.
+                        q.remove(f);
+                    }
+                    // Answers of two entries may complete in either order (different threads); stored batches
+                    // leave from the head only, so the tail stays the newest admitted batch that admit compares
+                    // with. Dropping a later batch first refused the next one as OUT_OF_ORDER (found by ferry perf).
+                    while (!q.isEmpty() && q.peekFirst().result.isDone()
+                        && !q.peekFirst().result.isCompletedExceptionally()) {
+                        q.pollFirst();
+                    }
                     if (q.isEmpty()) {
                         inFlight.remove(producerId);
                     }
