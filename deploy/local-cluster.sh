@@ -205,8 +205,15 @@ start_node() {
   fi
   write_config "$i"
   echo "--- $(date -u +%Y-%m-%dT%H:%M:%SZ) local-cluster.sh starts node $i" >>"$dir/node.log"
+  # As root, each node runs with a group id of its own (41000+N) so that deploy/chaos/isolate-node.sh can cut
+  # one node off with iptables owner rules although every node shares 127.0.0.1; setpriv execs, as does bin/ferry.
+  local launch=()
+  if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
+    launch=(setpriv --regid $((41000 + i)) --clear-groups --)
+  fi
   # nohup: the node outlives this script and its terminal; bin/ferry execs java, so $! is the JVM.
-  nohup "$home/bin/ferry" node start --config "$dir/node.properties" >>"$dir/node.log" 2>&1 </dev/null &
+  nohup "${launch[@]}" "$home/bin/ferry" node start --config "$dir/node.properties" >>"$dir/node.log" 2>&1 \
+    </dev/null &
   pid=$!
   echo "$pid" >"$dir/node.pid"
   echo "node $i: started (pid $pid, client port $(port "$i" 2), log $(show "$dir/node.log"))"
