@@ -44,7 +44,7 @@ class DistributionIT {
 
     @BeforeAll
     static void unpack() throws Exception {
-        final Path tarball = Path.of(System.getProperty("ferry.dist", "target/ferry-dist-missing.tar.gz"));
+        final Path tarball = Path.of(System.getProperty("ferry.distribution", "target/ferry-dist-missing.tar.gz"));
         assertThat(tarball).as("the package phase builds the tarball").isRegularFile();
         final Run tar = run(List.of("tar", "-xzf", tarball.toString(), "-C", dir.toString()), 60);
         assertThat(tar.exit()).as(tar.output()).isZero();
