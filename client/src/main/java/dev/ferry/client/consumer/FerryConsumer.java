@@ -702,6 +702,17 @@ public final class FerryConsumer implements AutoCloseable {
         return group;
     }
 
+    /** As Kafka's CommitFailedException: after a lost membership the partitions may be another member's now. */
+    private FerryException commitRefused() {
+        if (heartbeat == null || !heartbeat.membershipLost()) {
+            return null;
+        }
+        return new FerryException(ErrorCode.UNKNOWN_MEMBER_ID, "commit refused: this consumer is no longer a member "
+            + "of group=" + config.groupId() + " (it was fenced, or did not poll within "
+            + ConsumerConfig.MAX_POLL_INTERVAL_MS + "=" + config.maxPollIntervalMs() + " ms) and its partitions may "
+            + "belong to another member; the next poll rejoins", false, null);
+    }
+
     private String commitMemberId() {
         return heartbeat == null ? "" : heartbeat.commitMemberId();
     }
@@ -728,12 +739,18 @@ public final class FerryConsumer implements AutoCloseable {
     /**
      * @param offsets the offsets to commit
      * @param timeout how long to keep trying (coordinator moves, timeouts)
+     * @throws FerryException UNKNOWN_MEMBER_ID (not retriable, as Kafka's CommitFailedException) when a subscribed
+     *         consumer lost its membership (fenced, or no poll within max.poll.interval.ms) and has not polled since
      */
     public void commitSync(final Map<TopicPartition, OffsetAndMetadata> offsets, final Duration timeout) {
         acquire();
         try {
             ensureOpen();
             final GroupClient g = requireGroup();
+            final FerryException refused = commitRefused();
+            if (refused != null) {
+                throw refused;
+            }
             if (offsets.isEmpty()) {
                 return;
             }
@@ -766,6 +783,18 @@ public final class FerryConsumer implements AutoCloseable {
         try {
             ensureOpen();
             final Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets);
+            final FerryException refused = commitRefused();
+            if (refused != null) {
+                requireGroup();
+                events.add(() -> {
+                    if (callback != null) {
+                        callback.onComplete(copy, refused);
+                    } else {
+                        LOG.warn("group={} async commit failed: {}", config.groupId(), refused.getMessage());
+                    }
+                });
+                return;
+            }
             requireGroup().commit(copy, commitMemberId(), commitEpoch()).whenComplete((v, e) -> events.add(() -> {
                 if (callback != null) {
                     callback.onComplete(copy, e == null ? null : Waits.unwrap(e));
@@ -779,7 +808,8 @@ public final class FerryConsumer implements AutoCloseable {
     }
 
     private void maybeAutoCommit() {
-        if (group == null || !config.enableAutoCommit() || System.nanoTime() < nextAutoCommitNanos) {
+        if (group == null || !config.enableAutoCommit() || System.nanoTime() < nextAutoCommitNanos
+            || commitRefused() != null) {
             return;
         }
         nextAutoCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.autoCommitIntervalMs());

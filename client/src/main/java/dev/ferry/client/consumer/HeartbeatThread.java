@@ -156,6 +156,14 @@ final class HeartbeatThread implements AutoCloseable {
         return !subscription.isEmpty() && memberEpoch > 0 ? memberEpoch : -1;
     }
 
+    /**
+     * @return true between a lost membership (fenced, or left after max.poll.interval.ms) and the poll that
+     *         releases the partitions: another member may own them now, so commits must fail
+     */
+    synchronized boolean membershipLost() {
+        return !subscription.isEmpty() && awaitingRelease;
+    }
+
     /** @return the member id the coordinator gave, "" before the first answer */
     synchronized String memberId() {
         return memberId;
@@ -198,7 +206,7 @@ final class HeartbeatThread implements AutoCloseable {
             if (leaving.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
-            return group.heartbeat(ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(config.groupId())
+            return send(ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(config.groupId())
                 .setMemberId(leaving).setMemberEpoch(-1).build()).thenApply(a -> {
                     if (a.getError() != ErrorCode.NONE) {
                         throw FerryException.of(a.getError(), "leave group=" + config.groupId() + " member="
@@ -261,7 +269,7 @@ final class HeartbeatThread implements AutoCloseable {
                 });
                 continue;
             }
-            group.heartbeat(request).whenComplete((r, e) -> {
+            send(request).whenComplete((r, e) -> {
                 onResponse(sentGeneration, r, e);
                 if (e != null) {
                     slot.completeExceptionally(e);
@@ -269,6 +277,15 @@ final class HeartbeatThread implements AutoCloseable {
                     slot.complete(r);
                 }
             });
+        }
+    }
+
+    private CompletableFuture<ConsumerGroupHeartbeatResponse> send(final ConsumerGroupHeartbeatRequest request) {
+        try {
+            return group.heartbeat(request);
+        } catch (final RuntimeException e) {
+            // A failure to even send (the client closing) must not end this thread: it is retried like a timeout.
+            return CompletableFuture.failedFuture(e);
         }
     }
 

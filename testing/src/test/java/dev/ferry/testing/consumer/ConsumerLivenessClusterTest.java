@@ -7,6 +7,8 @@ import dev.ferry.client.admin.MemberDescription;
 import dev.ferry.client.consumer.ConsumerRecords;
 import dev.ferry.client.consumer.FerryConsumer;
 import dev.ferry.client.consumer.RebalanceListener;
+import dev.ferry.client.errors.FerryException;
+import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.node.server.LocalCluster;
 import dev.ferry.node.server.NodeConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
@@ -183,6 +186,12 @@ class ConsumerLivenessClusterTest {
             // Lower bound with slack: the clock started just after the last poll returned, not inside it.
             assertThat(goneAfterMs).isGreaterThan(MAX_POLL_INTERVAL_MS - 500).isLessThan(SESSION_TIMEOUT_MS);
             assertThat(listener.calls).as("callbacks only run inside poll").isEmpty();
+            // As Kafka's CommitFailedException: the partitions may be another member's by now.
+            assertThatThrownBy(stalled::commitSync).isInstanceOfSatisfying(FerryException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+                assertThat(e.isRetriable()).isFalse();
+                assertThat(e.getMessage()).contains("max.poll.interval.ms");
+            });
 
             // Another member gets every partition.
             final AtomicReference<Set<TopicPartition>> otherOwns = new AtomicReference<>(Set.of());
@@ -218,6 +227,32 @@ class ConsumerLivenessClusterTest {
             stopOther.set(true);
             pool.shutdown();
             assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void theHeartbeatThreadFindsTheNewCoordinatorWhenItsNodeDiesAndTheMemberRejoins() throws Exception {
+        producer.createTopic("moving", 2);
+        final Set<TopicPartition> both = partitions("moving", 2);
+        final Calls listener = new Calls();
+        try (FerryConsumer c = new FerryConsumer(props("g-moving"))) {
+            c.subscribe(List.of("moving"), listener);
+            pollUntilOwns(c, both);
+            final int coordinator = producer.coordinator("g-moving");
+            cluster.kill(coordinator - 1);
+            try {
+                // Members live in the coordinator's memory: the new one answers UNKNOWN_MEMBER_ID, the next poll
+                // reports the partitions lost and the member joins again.
+                await().atMost(WITHIN).pollInSameThread().pollInterval(Duration.ZERO).ignoreExceptions().until(() -> {
+                    c.poll(Duration.ofMillis(50));
+                    final List<MemberDescription> now = members("g-moving");
+                    return c.assignment().equals(both) && now.size() == 1 && now.get(0).assignment().equals(both);
+                });
+                assertThat(listener.calls).contains("lost 2 on " + Thread.currentThread().getName());
+                assertThat(producer.coordinator("g-moving")).isNotEqualTo(coordinator);
+            } finally {
+                cluster.start(coordinator - 1);
+            }
         }
     }
 
