@@ -2,6 +2,7 @@ package dev.ferry.log;
 
 import dev.ferry.log.record.RecordBatch;
 import dev.ferry.log.record.RecordBatchLayout;
+import dev.ferry.log.record.TimestampAndOffset;
 import dev.ferry.log.segment.LogSegment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -269,18 +270,32 @@ public final class PartitionLog implements Closeable {
      * @return that offset (never below the log start), or -1 when every record is older
      */
     public long offsetForTimestamp(final long timestampMs) {
+        final TimestampAndOffset found = findByTimestamp(timestampMs);
+        return found == null ? -1 : found.offset();
+    }
+
+    /**
+     * The first record at or above the log start whose timestamp is at or after {@code timestampMs}, with that
+     * timestamp. Lock-free.
+     *
+     * @param timestampMs the timestamp searched for
+     * @return its offset and timestamp, or null when every record is older
+     */
+    public TimestampAndOffset findByTimestamp(final long timestampMs) {
         final ReadScratch s = readScratch.get();
+        final long start = logStartOffset;
         try {
             for (final LogSegment segment : segments.values()) {
-                final long offset = segment.findOffsetByTimestamp(timestampMs, segment.publishedState(), s.header);
-                if (offset >= 0) {
-                    return Math.max(offset, logStartOffset);
+                final TimestampAndOffset found = segment.findByTimestamp(timestampMs, start,
+                    segment.publishedState(), s.header);
+                if (found != null) {
+                    return found;
                 }
             }
         } catch (final IOException e) {
             throw storageError("timestamp lookup failed for timestamp=" + timestampMs, e, false);
         }
-        return -1;
+        return null;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.ferry.log;
 import dev.ferry.log.record.BatchTooLargeException;
 import dev.ferry.log.record.CorruptBatchException;
 import dev.ferry.log.record.RecordBatch;
+import dev.ferry.log.record.TimestampAndOffset;
 import dev.ferry.log.segment.LogFileNames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -236,6 +237,11 @@ class PartitionLogTest {
         assertThat(log.offsetForTimestamp(T0 + 1909)).isEqualTo(199);
         assertThat(log.offsetForTimestamp(T0 + 5000)).isEqualTo(-1);
         assertThat(log.offsetForTimestamp(0)).isZero();
+        // The record's own timestamp comes back with it, not the one asked for.
+        assertThat(log.findByTimestamp(T0 + 503)).isEqualTo(new TimestampAndOffset(T0 + 503, 53));
+        assertThat(log.findByTimestamp(T0 + 10 + 1)).isEqualTo(new TimestampAndOffset(T0 + 100, 10));
+        assertThat(log.findByTimestamp(0)).isEqualTo(new TimestampAndOffset(T0, 0));
+        assertThat(log.findByTimestamp(T0 + 5000)).isNull();
     }
 
     @Test
@@ -250,6 +256,9 @@ class PartitionLogTest {
         assertThatThrownBy(() -> log.read(104, 100, Long.MAX_VALUE)).isInstanceOf(OffsetOutOfRangeException.class);
         assertThat(readAll(log, 105)).isEqualTo(range(105, 200));
         assertThat(log.offsetForTimestamp(0)).isEqualTo(105);
+        // Records below the log start are gone even where their batch remains.
+        assertThat(log.findByTimestamp(T0 + 2)).isEqualTo(new TimestampAndOffset(T0 + 5, 105));
+        assertThat(log.findByTimestamp(T0 + 7)).isEqualTo(new TimestampAndOffset(T0 + 7, 107));
 
         reopen(Map.of(LogConfig.SEGMENT_BYTES, 4096));
         assertThat(log.logStartOffset()).isEqualTo(105);

@@ -27,7 +27,12 @@ import java.util.Set;
  * @param requestTimeoutMs request.timeout.ms: one request's timeout
  * @param defaultApiTimeoutMs default.api.timeout.ms: blocking calls without a timeout
  * @param groupRemoteAssignor group.remote.assignor: sticky or range
- * @param maxPollIntervalMs max.poll.interval.ms: the rebalance timeout sent to the coordinator
+ * @param maxPollIntervalMs max.poll.interval.ms (default 300000, at least 1): the longest time between two polls
+ *        before a group member leaves its group so its partitions go to others (the next poll rejoins); also the
+ *        rebalance timeout sent to the coordinator, the time the member gets to give up revoked partitions. The
+ *        session timeout and heartbeat interval are broker settings (group.consumer.session.timeout.ms,
+ *        group.consumer.heartbeat.interval.ms): a background thread heartbeats, so processing time does not count
+ *        against the session
  */
 public record ConsumerConfig(List<String> bootstrapServers, String groupId, String clientId, String clientRack,
                              String autoOffsetReset, boolean enableAutoCommit, long autoCommitIntervalMs,

@@ -5,16 +5,12 @@ import dev.ferry.client.TopicPartition;
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.network.ConnectionConfig;
 import dev.ferry.client.network.NetworkClient;
-import dev.ferry.client.protocol.Errors;
 import dev.ferry.client.protocol.proto.ApiKey;
-import dev.ferry.client.protocol.proto.ConsumerGroupHeartbeatRequest;
-import dev.ferry.client.protocol.proto.ConsumerGroupHeartbeatResponse;
 import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.client.protocol.proto.ListOffsetsPartition;
 import dev.ferry.client.protocol.proto.ListOffsetsPartitionResult;
 import dev.ferry.client.protocol.proto.ListOffsetsRequest;
 import dev.ferry.client.protocol.proto.ListOffsetsResponse;
-import dev.ferry.client.protocol.proto.TopicPartitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +39,17 @@ import java.util.concurrent.locks.LockSupport;
  * followers), with the next fetch to each node in flight while the application handles the last records.
  *
  * <p><b>Not thread-safe</b>: use it from one thread. A call from a second thread while one is in progress throws
- * {@link ConcurrentModificationException}. Heartbeats are sent from {@link #poll}, so a group member must poll at
- * least once per session timeout; rebalance and commit callbacks run on the calling thread inside poll.
+ * {@link ConcurrentModificationException}. Rebalance and commit callbacks, and every change of fetch positions, run
+ * on the calling thread inside poll (and commit calls).
+ *
+ * <p><b>Liveness</b>, as in Kafka: a group member heartbeats from a background thread of its own
+ * ({@link HeartbeatThread}) at the interval the coordinator gives (group.consumer.heartbeat.interval.ms on the
+ * brokers), so it keeps its partitions however long the application takes between polls, as long as the process
+ * lives; a member not heard from for group.consumer.session.timeout.ms (a broker setting) is removed. The
+ * application's own progress is bounded by {@value ConsumerConfig#MAX_POLL_INTERVAL_MS} (default 5 minutes): when
+ * poll is not called within it, the member leaves the group at once (member epoch -1) so its partitions go to other
+ * members, and the next poll reports them lost ({@link RebalanceListener#onPartitionsLost}) and rejoins. It is also
+ * the time a member gets to give up revoked partitions. {@link #close} stops the thread and leaves the group.
  *
  * <p>Every blocking call takes a timeout (or uses default.api.timeout.ms) and throws a retriable
  * {@link FerryException} with REQUEST_TIMED_OUT when it runs out.
@@ -54,6 +58,8 @@ public final class FerryConsumer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FerryConsumer.class);
     private static final long NO_OWNER = -1;
     private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Queued to wake a poll waiting for events: the heartbeat thread has something for it. */
+    private static final Runnable NOTHING = () -> { };
 
     private final ConsumerConfig config;
     private final NetworkClient network;
@@ -65,15 +71,10 @@ public final class FerryConsumer implements AutoCloseable {
     private int depth;
     private boolean closed;
 
+    private final HeartbeatThread heartbeat;
     private final Set<String> subscription = new LinkedHashSet<>();
     private RebalanceListener listener = RebalanceListener.NONE;
-    private boolean subscriptionChanged;
-    private String memberId = "";
-    private int memberEpoch;
-    private boolean heartbeatInFlight;
-    private long nextHeartbeatNanos;
     private long nextAutoCommitNanos;
-    private FerryException pendingError;
 
     /** @param props the settings (see {@link ConsumerConfig}) */
     public FerryConsumer(final Map<String, ?> props) {
@@ -86,6 +87,7 @@ public final class FerryConsumer implements AutoCloseable {
         this.network = new NetworkClient(config.bootstrapServers(), ConnectionConfig.defaults(config.clientId()), 1);
         this.group = config.hasGroup() ? new GroupClient(network, config.groupId(), config.requestTimeoutMs()) : null;
         this.fetcher = new Fetcher(network, config, events::add);
+        this.heartbeat = group == null ? null : new HeartbeatThread(group, config, () -> events.add(NOTHING));
         this.fetcher.attach(assigned);
         this.nextAutoCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.autoCommitIntervalMs());
     }
@@ -140,8 +142,7 @@ public final class FerryConsumer implements AutoCloseable {
             subscription.clear();
             subscription.addAll(topics);
             listener = rebalanceListener == null ? RebalanceListener.NONE : rebalanceListener;
-            subscriptionChanged = true;
-            nextHeartbeatNanos = System.nanoTime();
+            heartbeat.subscribe(subscription);
         } finally {
             release();
         }
@@ -191,8 +192,6 @@ public final class FerryConsumer implements AutoCloseable {
             assigned.keySet().forEach(fetcher::clear);
             assigned.clear();
             subscription.clear();
-            memberId = "";
-            memberEpoch = 0;
         } finally {
             release();
         }
@@ -221,8 +220,9 @@ public final class FerryConsumer implements AutoCloseable {
     // ---- poll ------------------------------------------------------------------------------------------------
 
     /**
-     * Returns the records that arrived, waiting up to the timeout for some. Also heartbeats, reconciles the group
-     * assignment (calling the rebalance listener) and auto-commits.
+     * Returns the records that arrived, waiting up to the timeout for some. Also reconciles the group assignment the
+     * heartbeat thread received (calling the rebalance listener), rejoins after a lost membership and auto-commits.
+     * Calling it within max.poll.interval.ms keeps the membership; the time spent inside it does not count.
      *
      * @param timeout how long to wait for records
      * @return up to max.poll.records records, possibly none
@@ -237,38 +237,42 @@ public final class FerryConsumer implements AutoCloseable {
                 throw new IllegalStateException("consumer is neither subscribed nor assigned");
             }
             final long deadline = System.nanoTime() + timeout.toNanos();
-            do {
-                runEvents();
-                throwPending();
-                maybeHeartbeat();
-                maybeAutoCommit();
-                try {
-                    updatePositions(deadline, timeout.toMillis());
-                } catch (final FerryException e) {
-                    if (!e.isRetriable()) {
-                        throw e;
-                    }
-                    LOG.debug("group={} positions not known yet: {}", config.groupId(), e.getMessage());
+            if (heartbeat != null) {
+                heartbeat.pollStarted();
+            }
+            try {
+                return pollUntil(deadline, timeout);
+            } finally {
+                if (heartbeat != null) {
+                    heartbeat.pollEnded();
                 }
-                final Map<TopicPartition, List<ConsumerRecord>> drained = fetcher.drain(config.maxPollRecords());
-                fetcher.send(assigned);
-                if (!drained.isEmpty()) {
-                    return new ConsumerRecords(drained);
-                }
-                waitForEvent(deadline);
-            } while (System.nanoTime() < deadline);
-            return ConsumerRecords.EMPTY;
+            }
         } finally {
             release();
         }
     }
 
-    private void throwPending() {
-        final FerryException e = pendingError;
-        if (e != null) {
-            pendingError = null;
-            throw e;
-        }
+    private ConsumerRecords pollUntil(final long deadline, final Duration timeout) {
+        do {
+            runEvents();
+            applyMembership();
+            maybeAutoCommit();
+            try {
+                updatePositions(deadline, timeout.toMillis());
+            } catch (final FerryException e) {
+                if (!e.isRetriable()) {
+                    throw e;
+                }
+                LOG.debug("group={} positions not known yet: {}", config.groupId(), e.getMessage());
+            }
+            final Map<TopicPartition, List<ConsumerRecord>> drained = fetcher.drain(config.maxPollRecords());
+            fetcher.send(assigned);
+            if (!drained.isEmpty()) {
+                return new ConsumerRecords(drained);
+            }
+            waitForEvent(deadline);
+        } while (System.nanoTime() < deadline);
+        return ConsumerRecords.EMPTY;
     }
 
     private void runEvents() {
@@ -280,9 +284,6 @@ public final class FerryConsumer implements AutoCloseable {
 
     private void waitForEvent(final long deadline) {
         long until = deadline;
-        if (group != null && !subscription.isEmpty() && !heartbeatInFlight) {
-            until = Math.min(until, nextHeartbeatNanos);
-        }
         if (assigned.values().stream().anyMatch(s -> s.position < 0)) {
             until = Math.min(until, System.nanoTime() + RETRY_NANOS);
         }
@@ -300,88 +301,53 @@ public final class FerryConsumer implements AutoCloseable {
 
     // ---- group membership ------------------------------------------------------------------------------------
 
-    private void maybeHeartbeat() {
-        if (group == null || subscription.isEmpty() || heartbeatInFlight || System.nanoTime() < nextHeartbeatNanos) {
+    /**
+     * Takes what the heartbeat thread recorded: a lost membership (fenced, or left after max.poll.interval.ms) drops
+     * every partition and rejoins; a new assignment is reconciled. Here, on the polling thread, because the listener
+     * and the fetch positions belong to it.
+     */
+    private void applyMembership() {
+        if (heartbeat == null || subscription.isEmpty()) {
             return;
         }
-        final ConsumerGroupHeartbeatRequest.Builder b = ConsumerGroupHeartbeatRequest.newBuilder()
-            .setGroupId(config.groupId()).setMemberId(memberId).setMemberEpoch(memberEpoch)
-            .setRackId(config.clientRack()).setRebalanceTimeoutMs(config.maxPollIntervalMs())
-            .setServerAssignor(config.groupRemoteAssignor()).addAllOwnedPartitions(toWire(assigned.keySet()));
-        if (memberEpoch == 0 || subscriptionChanged) {
-            b.addAllSubscribedTopicNames(subscription);
-        } else {
-            b.setSubscriptionUnchanged(true);
+        final FerryException error = heartbeat.takeError();
+        if (error != null) {
+            throw error;
         }
-        subscriptionChanged = false;
-        heartbeatInFlight = true;
-        group.heartbeat(b.build()).whenComplete((r, e) -> events.add(() -> onHeartbeat(r, e)));
-    }
-
-    private static List<TopicPartitions> toWire(final Collection<TopicPartition> tps) {
-        final Map<String, TopicPartitions.Builder> byTopic = new TreeMap<>();
-        tps.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> TopicPartitions.newBuilder().setTopic(t))
-            .addPartitions(tp.partition()));
-        return byTopic.values().stream().map(TopicPartitions.Builder::build).toList();
-    }
-
-    private void onHeartbeat(final ConsumerGroupHeartbeatResponse r, final Throwable e) {
-        heartbeatInFlight = false;
-        final long now = System.nanoTime();
-        if (closed || subscription.isEmpty()) {
-            return;
-        }
-        if (e != null) {
-            LOG.debug("group={} member={} heartbeat failed: {}", config.groupId(), memberId, e.toString());
-            nextHeartbeatNanos = now + RETRY_NANOS;
-            return;
-        }
-        final ErrorCode error = r.getError();
-        if (error == ErrorCode.NOT_COORDINATOR || error == ErrorCode.COORDINATOR_NOT_AVAILABLE) {
-            group.resetCoordinator();
-            nextHeartbeatNanos = now + RETRY_NANOS;
-        } else if (error == ErrorCode.UNKNOWN_MEMBER_ID || error == ErrorCode.FENCED_MEMBER_EPOCH) {
-            LOG.info("group={} member={} fenced ({}): partitions lost, rejoining", config.groupId(), memberId, error);
+        if (heartbeat.takeLost()) {
             final Set<TopicPartition> lost = Set.copyOf(assigned.keySet());
             assigned.keySet().forEach(fetcher::clear);
             assigned.clear();
-            memberEpoch = 0;
-            nextHeartbeatNanos = now;
-            if (!lost.isEmpty()) {
-                listener.onPartitionsLost(lost);
+            try {
+                if (!lost.isEmpty()) {
+                    LOG.info("group={} member={} partitions {} lost: rejoining", config.groupId(),
+                        heartbeat.memberId(), lost);
+                    listener.onPartitionsLost(lost);
+                }
+            } finally {
+                heartbeat.released();
             }
-        } else if (error != ErrorCode.NONE) {
-            nextHeartbeatNanos = now + TimeUnit.MILLISECONDS.toNanos(Math.max(100, r.getHeartbeatIntervalMs()));
-            if (!Errors.isRetriable(error)) {
-                pendingError = FerryException.of(error, "heartbeat of group=" + config.groupId() + ": "
-                    + r.getErrorMessage());
-            }
-        } else {
-            memberId = r.getMemberId();
-            memberEpoch = r.getMemberEpoch();
-            nextHeartbeatNanos = now + TimeUnit.MILLISECONDS.toNanos(r.getHeartbeatIntervalMs());
-            if (r.getHasAssignment()) {
-                reconcile(r.getAssignmentList());
-            }
+        }
+        final Set<TopicPartition> target = heartbeat.takeTarget();
+        if (target != null) {
+            reconcile(target);
         }
     }
 
-    private void reconcile(final List<TopicPartitions> target) {
-        final Set<TopicPartition> wanted = new LinkedHashSet<>();
-        target.forEach(t -> t.getPartitionsList().forEach(p -> wanted.add(new TopicPartition(t.getTopic(), p))));
+    private void reconcile(final Set<TopicPartition> wanted) {
         final Set<TopicPartition> revoked = new LinkedHashSet<>(assigned.keySet());
         revoked.removeAll(wanted);
         final Set<TopicPartition> added = new LinkedHashSet<>(wanted);
         added.removeAll(assigned.keySet());
         if (!revoked.isEmpty()) {
-            LOG.info("group={} member={} epoch={} revoking {}", config.groupId(), memberId, memberEpoch, revoked);
+            LOG.info("group={} member={} revoking {}", config.groupId(), heartbeat.memberId(), revoked);
             listener.onPartitionsRevoked(Set.copyOf(revoked));
             if (config.enableAutoCommit()) {
                 try {
                     commitSync(positions(revoked), Duration.ofMillis(config.requestTimeoutMs()));
                 } catch (final FerryException e) {
                     LOG.warn("group={} member={} commit of revoked partitions failed: {}", config.groupId(),
-                        memberId, e.getMessage());
+                        heartbeat.memberId(), e.getMessage());
                 }
             }
             revoked.forEach(tp -> {
@@ -389,11 +355,12 @@ public final class FerryConsumer implements AutoCloseable {
                 assigned.remove(tp);
             });
             // Report the revocation at once: the new owners wait for it.
-            nextHeartbeatNanos = System.nanoTime();
+            heartbeat.owned(assigned.keySet(), true);
         }
         if (!added.isEmpty()) {
-            LOG.info("group={} member={} epoch={} assigned {}", config.groupId(), memberId, memberEpoch, added);
+            LOG.info("group={} member={} assigned {}", config.groupId(), heartbeat.memberId(), added);
             added.forEach(tp -> assigned.put(tp, new PartitionState()));
+            heartbeat.owned(assigned.keySet(), false);
             listener.onPartitionsAssigned(Set.copyOf(added));
         }
     }
@@ -735,12 +702,23 @@ public final class FerryConsumer implements AutoCloseable {
         return group;
     }
 
+    /** As Kafka's CommitFailedException: after a lost membership the partitions may be another member's now. */
+    private FerryException commitRefused() {
+        if (heartbeat == null || !heartbeat.membershipLost()) {
+            return null;
+        }
+        return new FerryException(ErrorCode.UNKNOWN_MEMBER_ID, "commit refused: this consumer is no longer a member "
+            + "of group=" + config.groupId() + " (it was fenced, or did not poll within "
+            + ConsumerConfig.MAX_POLL_INTERVAL_MS + "=" + config.maxPollIntervalMs() + " ms) and its partitions may "
+            + "belong to another member; the next poll rejoins", false, null);
+    }
+
     private String commitMemberId() {
-        return !subscription.isEmpty() && memberEpoch > 0 ? memberId : "";
+        return heartbeat == null ? "" : heartbeat.commitMemberId();
     }
 
     private int commitEpoch() {
-        return !subscription.isEmpty() && memberEpoch > 0 ? memberEpoch : -1;
+        return heartbeat == null ? -1 : heartbeat.commitEpoch();
     }
 
     /** Commits the positions of every assigned partition, within default.api.timeout.ms. */
@@ -761,12 +739,18 @@ public final class FerryConsumer implements AutoCloseable {
     /**
      * @param offsets the offsets to commit
      * @param timeout how long to keep trying (coordinator moves, timeouts)
+     * @throws FerryException UNKNOWN_MEMBER_ID (not retriable, as Kafka's CommitFailedException) when a subscribed
+     *         consumer lost its membership (fenced, or no poll within max.poll.interval.ms) and has not polled since
      */
     public void commitSync(final Map<TopicPartition, OffsetAndMetadata> offsets, final Duration timeout) {
         acquire();
         try {
             ensureOpen();
             final GroupClient g = requireGroup();
+            final FerryException refused = commitRefused();
+            if (refused != null) {
+                throw refused;
+            }
             if (offsets.isEmpty()) {
                 return;
             }
@@ -799,6 +783,18 @@ public final class FerryConsumer implements AutoCloseable {
         try {
             ensureOpen();
             final Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets);
+            final FerryException refused = commitRefused();
+            if (refused != null) {
+                requireGroup();
+                events.add(() -> {
+                    if (callback != null) {
+                        callback.onComplete(copy, refused);
+                    } else {
+                        LOG.warn("group={} async commit failed: {}", config.groupId(), refused.getMessage());
+                    }
+                });
+                return;
+            }
             requireGroup().commit(copy, commitMemberId(), commitEpoch()).whenComplete((v, e) -> events.add(() -> {
                 if (callback != null) {
                     callback.onComplete(copy, e == null ? null : Waits.unwrap(e));
@@ -812,7 +808,8 @@ public final class FerryConsumer implements AutoCloseable {
     }
 
     private void maybeAutoCommit() {
-        if (group == null || !config.enableAutoCommit() || System.nanoTime() < nextAutoCommitNanos) {
+        if (group == null || !config.enableAutoCommit() || System.nanoTime() < nextAutoCommitNanos
+            || commitRefused() != null) {
             return;
         }
         nextAutoCommitNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.autoCommitIntervalMs());
@@ -864,6 +861,9 @@ public final class FerryConsumer implements AutoCloseable {
                 leave(deadline, timeout);
             } finally {
                 closed = true;
+                if (heartbeat != null) {
+                    heartbeat.close();
+                }
                 network.close();
             }
         } finally {
@@ -879,7 +879,7 @@ public final class FerryConsumer implements AutoCloseable {
             try {
                 commitSync(positions(assigned.keySet()), timeout);
             } catch (final FerryException e) {
-                LOG.warn("group={} member={} final commit failed: {}", config.groupId(), memberId, e.getMessage());
+                LOG.warn("group={} final commit failed: {}", config.groupId(), e.getMessage());
             }
         }
         if (subscription.isEmpty()) {
@@ -888,14 +888,12 @@ public final class FerryConsumer implements AutoCloseable {
         if (!assigned.isEmpty()) {
             listener.onPartitionsRevoked(Set.copyOf(assigned.keySet()));
         }
-        if (!memberId.isEmpty()) {
-            try {
-                Waits.await(group.heartbeat(ConsumerGroupHeartbeatRequest.newBuilder().setGroupId(config.groupId())
-                    .setMemberId(memberId).setMemberEpoch(-1).build()), deadline, "leave group", timeout.toMillis());
-                LOG.info("group={} member={} left", config.groupId(), memberId);
-            } catch (final FerryException e) {
-                LOG.warn("group={} member={} leave failed: {}", config.groupId(), memberId, e.getMessage());
-            }
+        final String member = heartbeat.memberId();
+        try {
+            Waits.await(heartbeat.leave(), deadline, "leave group", timeout.toMillis());
+        } catch (final FerryException e) {
+            LOG.warn("group={} member={} leave failed (the session timeout removes it): {}", config.groupId(), member,
+                e.getMessage());
         }
         assigned.clear();
         subscription.clear();

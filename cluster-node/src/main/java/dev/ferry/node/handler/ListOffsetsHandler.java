@@ -6,6 +6,7 @@ import dev.ferry.client.protocol.proto.ListOffsetsPartition;
 import dev.ferry.client.protocol.proto.ListOffsetsPartitionResult;
 import dev.ferry.client.protocol.proto.ListOffsetsRequest;
 import dev.ferry.client.protocol.proto.ListOffsetsResponse;
+import dev.ferry.log.record.TimestampAndOffset;
 import dev.ferry.node.cluster.ClusterView;
 import dev.ferry.node.network.ApiHandler;
 import dev.ferry.node.network.Request;
@@ -20,9 +21,10 @@ import java.util.concurrent.CompletableFuture;
  * offset it names can be fetched from it: -2 = the log start, -1 = the high watermark, otherwise the first
  * committed offset with a timestamp at or after the one asked for (-1 when there is none).
  *
- * <p>The timestamp lookup runs on the calling thread: the memory-mapped time index and at most a few batch
- * headers from the page cache. The result's {@code timestamp} is -1: finding the record's own timestamp would
- * mean reading its batch. Thread-safe.
+ * <p>As in Kafka, a lookup by time returns that record's own timestamp with its offset (so a consumer seeking by
+ * time sees where it lands); earliest and latest return timestamp -1. The lookup runs on the calling thread: the
+ * memory-mapped time index, a few batch headers from the page cache and the one batch holding the record (its
+ * records are read only under CREATE_TIME). Thread-safe.
  */
 public final class ListOffsetsHandler implements ApiHandler {
     /** The timestamp that asks for the log start offset. */
@@ -87,8 +89,11 @@ public final class ListOffsetsHandler implements ApiHandler {
             if (p.getTimestamp() == LATEST) {
                 return r.setOffset(highWatermark).build();
             }
-            final long offset = replica.log().offsetForTimestamp(p.getTimestamp());
-            return r.setOffset(offset >= highWatermark ? -1 : offset).build();
+            final TimestampAndOffset found = replica.log().findByTimestamp(p.getTimestamp());
+            if (found == null || found.offset() >= highWatermark) {
+                return r.build();
+            }
+            return r.setOffset(found.offset()).setTimestamp(found.timestamp()).build();
         } catch (final RuntimeException e) {
             return fail(r, PartitionErrors.fromException(nodeId, view, where.partition(), replica, e));
         }

@@ -7,6 +7,7 @@ import dev.ferry.client.protocol.proto.FetchPartitionResult;
 import dev.ferry.client.protocol.proto.FetchRequest;
 import dev.ferry.client.protocol.proto.FetchResponse;
 import dev.ferry.client.protocol.proto.ListOffsetsPartition;
+import dev.ferry.client.protocol.proto.ListOffsetsPartitionResult;
 import dev.ferry.client.protocol.proto.ListOffsetsRequest;
 import dev.ferry.client.protocol.proto.ListOffsetsResponse;
 import dev.ferry.client.protocol.proto.ProducePartition;
@@ -158,6 +159,11 @@ class DataPathHandlersTest {
     }
 
     private static long listOffset(final int node, final PartitionId p, final long timestamp) throws Exception {
+        return listed(node, p, timestamp).getOffset();
+    }
+
+    private static ListOffsetsPartitionResult listed(final int node, final PartitionId p, final long timestamp)
+        throws Exception {
         final ListOffsetsRequest body = ListOffsetsRequest.newBuilder().addPartitions(ListOffsetsPartition
             .newBuilder().setTopic(p.topic()).setPartition(p.partition()).setTimestamp(timestamp)).build();
         final Request request = HandlerCluster.request(ApiKey.LIST_OFFSETS, body);
@@ -165,7 +171,7 @@ class DataPathHandlersTest {
             request).body();
         assertThat(response.getResults(0).getError()).as(response.getResults(0).getErrorMessage())
             .isEqualTo(ErrorCode.NONE);
-        return response.getResults(0).getOffset();
+        return response.getResults(0);
     }
 
     private static byte[] bytesOf(final ByteBuffer... batches) {
@@ -474,6 +480,14 @@ class DataPathHandlersTest {
             assertThat(listOffset(node, p, 2_002)).isEqualTo(7);
             assertThat(listOffset(node, p, 500)).isZero();
             assertThat(listOffset(node, p, 9_999)).isEqualTo(-1);
+            // By time, the found record's own timestamp comes back, as in Kafka; earliest, latest and none: -1.
+            assertThat(listed(node, p, 2_002).getTimestamp()).isEqualTo(2_002);
+            assertThat(listed(node, p, 1_007)).extracting(ListOffsetsPartitionResult::getOffset,
+                ListOffsetsPartitionResult::getTimestamp).containsExactly(5L, 2_000L);
+            assertThat(listed(node, p, 500).getTimestamp()).isEqualTo(1_000);
+            assertThat(listed(node, p, 9_999).getTimestamp()).isEqualTo(-1);
+            assertThat(listed(node, p, ListOffsetsHandler.EARLIEST).getTimestamp()).isEqualTo(-1);
+            assertThat(listed(node, p, ListOffsetsHandler.LATEST).getTimestamp()).isEqualTo(-1);
         }
     }
 

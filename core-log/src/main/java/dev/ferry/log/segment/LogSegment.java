@@ -5,6 +5,7 @@ import dev.ferry.log.index.TimeIndex;
 import dev.ferry.log.record.RecordBatch;
 import dev.ferry.log.record.RecordBatchLayout;
 import dev.ferry.log.record.RecordCursor;
+import dev.ferry.log.record.TimestampAndOffset;
 import dev.ferry.log.record.TimestampType;
 
 import java.io.Closeable;
@@ -565,54 +566,61 @@ public final class LogSegment implements Closeable {
     }
 
     /**
-     * The first offset whose record timestamp is at or after {@code timestampMs}. Lock-free.
+     * The first record at or above {@code minOffset} whose timestamp is at or after {@code timestampMs}. Lock-free.
      *
      * @param timestampMs the timestamp searched for
+     * @param minOffset the lowest offset that may be returned (the log start offset)
      * @param state the published state the caller read once
      * @param scratch a buffer of at least {@link #SCRATCH_BYTES}
-     * @return the offset, or -1 when every record here is older
+     * @return the record's offset and timestamp, or null when every record here at or above minOffset is older
      * @throws IOException on a read error
      */
-    public long findOffsetByTimestamp(final long timestampMs, final long state, final ByteBuffer scratch)
-        throws IOException {
+    public TimestampAndOffset findByTimestamp(final long timestampMs, final long minOffset, final long state,
+                                              final ByteBuffer scratch) throws IOException {
         final RecordBatch batch = new RecordBatch();
-        final long hintOffset = timeIndex.lookupOffsetBefore(timestampMs);
-        int pos = hintOffset < 0 ? 0 : findBatchPosition(hintOffset, state, scratch, batch);
-        pos = Math.max(pos, 0);
+        final long hintOffset = Math.max(timeIndex.lookupOffsetBefore(timestampMs), minOffset);
+        // A stale hint (read while the writer truncated) finds nothing: scan the whole file then.
+        final int pos0 = hintOffset <= baseOffset ? 0 : findBatchPosition(hintOffset, state, scratch, batch);
+        int pos = Math.max(pos0, 0);
         final int size = sizeOf(state);
         while (pos < size) {
             if (!readHeader(pos, scratch)) {
-                return -1;
+                return null;
             }
             batch.wrap(scratch, 0);
-            if (batch.maxTimestamp() >= timestampMs) {
-                return firstOffsetAtOrAfter(pos, batch, timestampMs);
+            if (batch.lastOffset() >= minOffset && batch.maxTimestamp() >= timestampMs) {
+                final TimestampAndOffset found = firstAtOrAfter(pos, batch, timestampMs, minOffset);
+                if (found != null) {
+                    return found;
+                }
             }
             pos += batch.sizeInBytes();
         }
-        return -1;
+        return null;
     }
 
-    private long firstOffsetAtOrAfter(final int pos, final RecordBatch header, final long timestampMs)
-        throws IOException {
+    private TimestampAndOffset firstAtOrAfter(final int pos, final RecordBatch header, final long timestampMs,
+                                              final long minOffset) throws IOException {
+        final long first = Math.max(header.baseOffset(), minOffset);
         if (header.timestampType() == TimestampType.LOG_APPEND_TIME) {
-            return header.baseOffset();
+            return new TimestampAndOffset(header.maxTimestamp(), first);
         }
         // Off the hot path: materialise one batch to look at record timestamps.
         final ByteBuffer whole = ByteBuffer.allocate(header.sizeInBytes());
         while (whole.hasRemaining()) {
             if (channel.read(whole, pos + whole.position()) < 0) {
-                return header.baseOffset();
+                // Truncated under us: the batch header is all there is to go by.
+                return new TimestampAndOffset(header.maxTimestamp(), first);
             }
         }
         whole.flip();
         final RecordCursor cursor = new RecordCursor().reset(new RecordBatch().wrap(whole, 0));
         while (cursor.next()) {
-            if (cursor.timestamp() >= timestampMs) {
-                return cursor.offset();
+            if (cursor.offset() >= minOffset && cursor.timestamp() >= timestampMs) {
+                return new TimestampAndOffset(cursor.timestamp(), cursor.offset());
             }
         }
-        return header.baseOffset();
+        return null;
     }
 
     /**

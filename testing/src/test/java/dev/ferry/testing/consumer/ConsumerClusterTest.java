@@ -148,6 +148,25 @@ class ConsumerClusterTest {
     }
 
     @Test
+    void offsetsForTimesReturnsTheFoundRecordsOwnTimestamp() {
+        producer.createTopic("times", 1);
+        final TopicPartition tp = new TopicPartition("times", 0);
+        // Offsets 0-4 at T0 + 0..4, then offsets 5-9 at T0 + 100..104: a gap in time between the two batches.
+        producer.produce("times", 0, 0, 5, T0);
+        producer.produce("times", 0, 100, 5, T0);
+        try (FerryConsumer c = consumer(Map.of())) {
+            final Duration within = Duration.ofSeconds(10);
+            assertThat(c.offsetsForTimes(Map.of(tp, T0 + 3), within)).containsEntry(tp, new OffsetAndTimestamp(3,
+                T0 + 3));
+            // In the gap: the next record, with its own timestamp (as Kafka answers), not the one asked for.
+            assertThat(c.offsetsForTimes(Map.of(tp, T0 + 50), within)).containsEntry(tp, new OffsetAndTimestamp(5,
+                T0 + 100));
+            assertThat(c.offsetsForTimes(Map.of(tp, 0L), within)).containsEntry(tp, new OffsetAndTimestamp(0, T0));
+            assertThat(c.offsetsForTimes(Map.of(tp, T0 + 105), within).get(tp)).isNull();
+        }
+    }
+
+    @Test
     void seeksAndOffsetsForTimes() {
         producer.createTopic("seeks", 1);
         final TopicPartition tp = new TopicPartition("seeks", 0);
@@ -177,8 +196,7 @@ class ConsumerClusterTest {
 
             final Map<TopicPartition, OffsetAndTimestamp> at = c.offsetsForTimes(Map.of(tp, T0 + 20),
                 Duration.ofSeconds(10));
-            // The broker does not return the found record's timestamp yet (always -1): check the offset.
-            assertThat(at.get(tp).offset()).isEqualTo(20);
+            assertThat(at.get(tp)).isEqualTo(new OffsetAndTimestamp(20, T0 + 20));
             assertThat(c.offsetsForTimes(Map.of(tp, T0 + 1_000_000), Duration.ofSeconds(10)).get(tp)).isNull();
             assertThat(c.beginningOffsets(List.of(tp), Duration.ofSeconds(10))).containsEntry(tp, 0L);
             assertThat(c.endOffsets(List.of(tp), Duration.ofSeconds(10))).containsEntry(tp, 35L);
