@@ -48,7 +48,14 @@ final class ProducerAdmission {
                 return refused(batch, ProducerStateTracker.Verdict.FENCED);
             }
             final int expected = epoch == last.epoch ? ProducerStateTracker.nextSequence(last.lastSeq) : 0;
-            return firstSeq == expected ? null : refused(batch, ProducerStateTracker.Verdict.OUT_OF_ORDER);
+            if (firstSeq == expected) {
+                return null;
+            }
+            // A retry of a batch stored before the ones in flight (its answer was lost): answer with its offsets.
+            final long[] duplicate = new long[2];
+            return sm.checkProducer(batch, duplicate) == ProducerStateTracker.Verdict.DUPLICATE
+                ? CompletableFuture.completedFuture(new AppendResult(duplicate[0], duplicate[1], -1))
+                : refused(batch, ProducerStateTracker.Verdict.OUT_OF_ORDER);
         }
         final long[] duplicate = new long[2];
         final ProducerStateTracker.Verdict verdict = sm.checkProducer(batch, duplicate);
