@@ -52,6 +52,8 @@ final class ProducerBatch {
      * requests of one connection out of order, so an out-of-order answer to this attempt is worth a retry.
      */
     boolean sentBehindUnacked;
+    /** Acknowledged or failed for good (set under the accumulator's lock). */
+    boolean resolved;
     /** The broker refused it as out of order after a gap: it was not stored and waits for a new sequence. */
     boolean awaitingNewSequence;
 

@@ -62,6 +62,11 @@ final class RecordAccumulator {
         boolean acknowledged;
         /** A batch of this partition failed for good since the last producer id: its sequences have a gap. */
         boolean gap;
+        /**
+         * Batches sent under the current producer id, from the oldest not yet resolved on: the broker must still
+         * remember that oldest one (among the producer's last 5) when it is retried.
+         */
+        final ArrayDeque<ProducerBatch> window = new ArrayDeque<>();
     }
 
     /** The batches per producer and partition the broker remembers for duplicate detection. */
@@ -242,9 +247,16 @@ final class RecordAccumulator {
                 continue;
             }
             // The broker remembers a producer's last 5 batches per partition: a retry of an older one would be
-            // refused as out of order instead of answered as a duplicate, so no more than 5 are unacknowledged.
-            if (config.idempotence() && head.attempts == 0 && p.unacked.size() >= MAX_UNACKED_BATCHES) {
-                continue;
+            // refused as out of order instead of answered as a duplicate, so no batch goes more than 4 batches
+            // ahead of the oldest one not yet resolved (acknowledged or failed), whatever came back in between.
+            final boolean newInWindow = config.idempotence() && !p.window.contains(head);
+            if (newInWindow) {
+                while (!p.window.isEmpty() && p.window.peekFirst().resolved) {
+                    p.window.pollFirst();
+                }
+                if (p.window.size() >= MAX_UNACKED_BATCHES) {
+                    continue;
+                }
             }
             final int leader = metadata.leader(e.getKey().topic(), e.getKey().partition());
             if (leader < 0 || metadata.node(leader) == null) {
@@ -263,6 +275,9 @@ final class RecordAccumulator {
                 continue;
             }
             bytes.put(leader, taken + size);
+            if (newInWindow) {
+                p.window.addLast(head);
+            }
             p.queue.pollFirst();
             head.attempts++;
             p.inFlight++;
@@ -310,6 +325,7 @@ final class RecordAccumulator {
             final PartitionState p = partitions.get(batch.tp);
             p.inFlight--;
             p.acknowledged = true;
+            batch.resolved = true;
             p.unacked.remove(batch);
             incomplete.remove(batch);
         }
@@ -387,6 +403,7 @@ final class RecordAccumulator {
                 sequence += b.recordCount();
             }
             p.nextSequence = sequence;
+            p.window.clear();
             p.lastCreated = p.queue.peekLast();
             p.acknowledged = false;
             p.gap = false;
@@ -440,6 +457,7 @@ final class RecordAccumulator {
                 return true;
             }
             p.unacked.remove(batch);
+            batch.resolved = true;
             incomplete.remove(batch);
             onPermanentFailure(p);
         }
@@ -489,6 +507,7 @@ final class RecordAccumulator {
                                 final boolean force, final List<ProducerBatch> out) {
         batches.removeIf(b -> {
             if (force || now - b.createdMs >= config.deliveryTimeoutMs()) {
+                b.resolved = true;
                 out.add(b);
                 return true;
             }

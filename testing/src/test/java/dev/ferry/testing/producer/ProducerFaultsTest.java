@@ -117,9 +117,6 @@ class ProducerFaultsTest {
         final Map<String, Object> settings = throughProxies("lossy-producer", faults);
         settings.put("batch.size", 512);
         settings.put("linger.ms", 2);
-        // One request in flight per node: with 5 pipelined, a retry was still refused as OUT_OF_ORDER now and then
-        // (about one run in three after the fixes of this change); that cause is not found yet.
-        settings.put("max.in.flight.requests.per.connection", 1);
         faults.dropResponses(0.2);
         final int n = 1_500;
         final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>(n);
