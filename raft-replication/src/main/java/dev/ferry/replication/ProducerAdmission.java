@@ -48,7 +48,14 @@ final class ProducerAdmission {
                 return refused(batch, ProducerStateTracker.Verdict.FENCED);
             }
             final int expected = epoch == last.epoch ? ProducerStateTracker.nextSequence(last.lastSeq) : 0;
-            return firstSeq == expected ? null : refused(batch, ProducerStateTracker.Verdict.OUT_OF_ORDER);
+            if (firstSeq == expected) {
+                return null;
+            }
+            // A retry of a batch stored before the ones in flight (its answer was lost): answer with its offsets.
+            final long[] duplicate = new long[2];
+            return sm.checkProducer(batch, duplicate) == ProducerStateTracker.Verdict.DUPLICATE
+                ? duplicateAnswer(batch, duplicate)
+                : refused(batch, ProducerStateTracker.Verdict.OUT_OF_ORDER);
         }
         final long[] duplicate = new long[2];
         final ProducerStateTracker.Verdict verdict = sm.checkProducer(batch, duplicate);
@@ -56,15 +63,7 @@ final class ProducerAdmission {
             case APPEND:
                 return null;
             case DUPLICATE:
-                // Producer state follows the log as written, committed or not; only a committed copy may answer.
-                final long highWatermark = sm.highWatermark().offset();
-                if (duplicate[1] >= highWatermark) {
-                    return CompletableFuture.failedFuture(new UncommittedDuplicateException("retried batch is "
-                        + "written but not committed yet: partition=" + partition + " producerId="
-                        + batch.producerId() + " baseSequence=" + firstSeq + " offsets=" + duplicate[0] + ".."
-                        + duplicate[1] + " highWatermark=" + highWatermark));
-                }
-                return CompletableFuture.completedFuture(new AppendResult(duplicate[0], duplicate[1], -1));
+                return duplicateAnswer(batch, duplicate);
             default:
                 return refused(batch, verdict);
         }
@@ -102,6 +101,19 @@ final class ProducerAdmission {
                 }
             }
         });
+    }
+
+    private CompletableFuture<AppendResult> duplicateAnswer(final RecordBatch batch, final long[] duplicate) {
+        // Producer state follows the log as written, committed or not (an acks=1 answer comes before the commit);
+        // only a committed copy may answer, since an uncommitted one may yet be truncated by the next leader.
+        final long highWatermark = sm.highWatermark().offset();
+        if (duplicate[1] >= highWatermark) {
+            return CompletableFuture.failedFuture(new UncommittedDuplicateException("retried batch is "
+                + "written but not committed yet: partition=" + partition + " producerId=" + batch.producerId()
+                + " baseSequence=" + batch.baseSequence() + " offsets=" + duplicate[0] + ".." + duplicate[1]
+                + " highWatermark=" + highWatermark));
+        }
+        return CompletableFuture.completedFuture(new AppendResult(duplicate[0], duplicate[1], -1));
     }
 
     private CompletableFuture<AppendResult> refused(final RecordBatch batch, final ProducerStateTracker.Verdict v) {

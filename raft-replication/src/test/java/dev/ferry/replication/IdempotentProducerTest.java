@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class IdempotentProducerTest extends RaftClusterTest {
     private static final PartitionId P = new PartitionId("payments", 0);
@@ -88,6 +89,24 @@ class IdempotentProducerTest extends RaftClusterTest {
         assertThat(stored.baseOffset()).isEqualTo(1);
         assertThat(stored.lastOffset()).isEqualTo(2);
         assertThat(cluster.appendToLeader(P, batch((short) 0, 3, 1)).baseOffset()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldAnswerARetryOfAStoredBatchWhileANewerOneIsStillReplicating() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        final ByteBuffer stored = batch((short) 0, 0, 2);
+        cluster.appendToLeader(P, stored);
+        final RaftServerHost host = cluster.host(cluster.awaitLeader(P));
+        // The ack of the first batch was "lost": it comes again right behind a newer batch, which needs a round
+        // trip to the followers before it commits, so the retry meets it in flight.
+        final CompletableFuture<AppendResult> inFlight = host.append(P, batch((short) 0, 2, 1), Acks.ALL);
+        final CompletableFuture<AppendResult> retry = host.append(P, stored, Acks.ALL);
+        assumeTrue(!inFlight.isDone(), "the newer batch committed before the retry came");
+        final AppendResult answer = retry.get(10, TimeUnit.SECONDS);
+        assertThat(answer.baseOffset()).isZero();
+        assertThat(answer.lastOffset()).isEqualTo(1);
+        assertThat(inFlight.get(10, TimeUnit.SECONDS).baseOffset()).isEqualTo(2);
     }
 
     @Test

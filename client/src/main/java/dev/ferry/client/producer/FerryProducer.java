@@ -36,9 +36,11 @@ import java.util.concurrent.TimeoutException;
  * that fails before its record is buffered (no metadata, no producer id or no memory within max.block.ms) fails
  * its future and calls its callback on the caller's thread.
  *
- * <p>Known limit: with idempotence, a batch that fails for good (delivery.timeout.ms expired, or a non-retriable
- * error) leaves a gap in its partition's sequence numbers, so the broker refuses that partition's later batches of
- * this producer (OUT_OF_ORDER_SEQUENCE); Kafka bumps the producer epoch there, which is not done yet.
+ * <p>With idempotence, a batch that fails for good (delivery.timeout.ms expired, or a non-retriable error) would
+ * leave a gap in its partition's sequence numbers that the broker refuses later batches for; as Kafka's producer,
+ * this one then resets its idempotent state: once the batches already sent are resolved it takes a new producer id
+ * and restarts every partition's sequences at 0, so later sends succeed. A record larger than
+ * {@code max.request.size} fails at once with a {@link RecordTooLargeException}.
  */
 public final class FerryProducer implements AutoCloseable {
     private final ProducerConfig config;
@@ -89,7 +91,8 @@ public final class FerryProducer implements AutoCloseable {
     /**
      * Appends the record to its partition's batch. Blocks up to max.block.ms for the topic's metadata, the
      * producer id and buffer memory; failing that, the returned future fails with a {@link FerryException} naming
-     * what was missing.
+     * what was missing. A record whose serialized size exceeds max.request.size (or buffer.memory) fails at once
+     * with a {@link RecordTooLargeException}.
      *
      * @param record the record
      * @param callback told of the outcome on the sender thread, or null
@@ -102,6 +105,15 @@ public final class FerryProducer implements AutoCloseable {
         }
         final long deadline = System.currentTimeMillis() + config.maxBlockMs();
         try {
+            final Header[] headers = record.headers().isEmpty() ? RecordBatchBuilder.NO_HEADERS
+                : record.headers().toArray(new Header[0]);
+            final int size = RecordAccumulator.upperBound(record.key(), record.value(), headers);
+            if (size > config.maxRequestSize()) {
+                throw new RecordTooLargeException(size, config.maxRequestSize(), ProducerConfig.MAX_REQUEST_SIZE);
+            }
+            if (size > config.bufferMemory()) {
+                throw new RecordTooLargeException(size, config.bufferMemory(), ProducerConfig.BUFFER_MEMORY);
+            }
             await(producerIdReady, deadline, "the producer id (InitProducerId)");
             final int count = partitionCount(record.topic(), deadline);
             if (record.partition() != null && record.partition() >= count) {
@@ -110,8 +122,6 @@ public final class FerryProducer implements AutoCloseable {
             }
             int partition = partitioner.partition(record.topic(), record.partition(), record.key(), count);
             final long timestamp = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
-            final Header[] headers = record.headers().isEmpty() ? RecordBatchBuilder.NO_HEADERS
-                : record.headers().toArray(new Header[0]);
             final boolean sticky = record.partition() == null && record.key() == null;
             RecordAccumulator.AppendResult result = accumulator.append(
                 new TopicPartition(record.topic(), partition), timestamp, record.key(), record.value(), headers,

@@ -46,10 +46,15 @@ public final class ProducerConfig {
     public static final String MAX_IN_FLIGHT = "max.in.flight.requests.per.connection";
     /** A producer id and sequence numbers so that retries never duplicate records. */
     public static final String ENABLE_IDEMPOTENCE = "enable.idempotence";
+    /**
+     * The largest record (its serialized size, at its widest) and the largest records part of one Produce
+     * request; a bigger record fails at once with {@link RecordTooLargeException}.
+     */
+    public static final String MAX_REQUEST_SIZE = "max.request.size";
 
     private static final Set<String> KNOWN = Set.of(BOOTSTRAP_SERVERS, CLIENT_ID, ACKS, LINGER_MS, BATCH_SIZE,
         BUFFER_MEMORY, MAX_BLOCK_MS, COMPRESSION_TYPE, RETRIES, RETRY_BACKOFF_MS, DELIVERY_TIMEOUT_MS,
-        REQUEST_TIMEOUT_MS, MAX_IN_FLIGHT, ENABLE_IDEMPOTENCE);
+        REQUEST_TIMEOUT_MS, MAX_IN_FLIGHT, ENABLE_IDEMPOTENCE, MAX_REQUEST_SIZE);
     /** The broker remembers this many batches per producer for duplicate detection. */
     private static final int MAX_IDEMPOTENT_IN_FLIGHT = 5;
     private static final int MIN_BATCH_SIZE = 128;
@@ -68,6 +73,7 @@ public final class ProducerConfig {
     private final int requestTimeoutMs;
     private final int maxInFlight;
     private final boolean idempotence;
+    private final int maxRequestSize;
 
     private ProducerConfig(final Map<String, ?> m) {
         for (final String key : m.keySet()) {
@@ -92,6 +98,7 @@ public final class ProducerConfig {
                 + (lingerMs + requestTimeoutMs));
         }
         maxInFlight = (int) longValue(m, MAX_IN_FLIGHT, 5, 1, Integer.MAX_VALUE);
+        maxRequestSize = (int) longValue(m, MAX_REQUEST_SIZE, 1_048_576, MIN_BATCH_SIZE, Integer.MAX_VALUE);
         // As in Kafka: idempotence is on unless other settings conflict with it and it was not asked for.
         idempotence = booleanValue(m, ENABLE_IDEMPOTENCE,
             acks == -1 && maxInFlight <= MAX_IDEMPOTENT_IN_FLIGHT && retries > 0);
@@ -265,6 +272,11 @@ public final class ProducerConfig {
     /** @return max.in.flight.requests.per.connection */
     public int maxInFlight() {
         return maxInFlight;
+    }
+
+    /** @return max.request.size in bytes */
+    public int maxRequestSize() {
+        return maxRequestSize;
     }
 
     /** @return enable.idempotence */

@@ -4,6 +4,7 @@ import dev.ferry.client.TopicPartition;
 
 import dev.ferry.client.errors.FerryException;
 import dev.ferry.client.network.ClusterMetadata;
+import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.log.record.Header;
 import dev.ferry.log.record.RecordBatchLayout;
 
@@ -32,6 +33,12 @@ import java.util.function.IntPredicate;
  * for it has come back, then sends the failed ones again in sequence order before anything newer (Kafka's rule for
  * idempotent producers with several requests in flight). Batches of a partition in flight all go to one node.
  *
+ * <p>Idempotent state reset (as Kafka's producer does): a batch that fails for good leaves a gap in its
+ * partition's sequence numbers, which the broker would refuse every later batch for. So after such a failure no
+ * new batch is sent; the batches already sent are resolved (acknowledged, failed, or refused as out of order,
+ * which means not stored); then, with nothing in flight, the sender gets a new producer id
+ * ({@link #resetReady()}, {@link #resetProducerId}) and every batch not stored is given sequences from 0 under it.
+ *
  * <p>Thread-safe: one lock guards every partition's state.
  */
 final class RecordAccumulator {
@@ -53,10 +60,21 @@ final class RecordAccumulator {
         boolean halted;
         /** Whether the broker has acknowledged a batch of this producer for this partition. */
         boolean acknowledged;
+        /** A batch of this partition failed for good since the last producer id: its sequences have a gap. */
+        boolean gap;
+        /**
+         * Batches sent under the current producer id, from the oldest not yet resolved on: the broker must still
+         * remember that oldest one (among the producer's last 5) when it is retried.
+         */
+        final ArrayDeque<ProducerBatch> window = new ArrayDeque<>();
     }
+
+    /** The batches per producer and partition the broker remembers for duplicate detection. */
+    private static final int MAX_UNACKED_BATCHES = 5;
 
     private final ProducerConfig config;
     private final BufferPool pool;
+    private final ScratchPool scratchPool;
     private final Map<TopicPartition, PartitionState> partitions = new LinkedHashMap<>();
     private final Set<ProducerBatch> incomplete = new HashSet<>();
     private long producerId = RecordBatchLayout.NO_PRODUCER_ID;
@@ -64,10 +82,18 @@ final class RecordAccumulator {
     private int flushes;
     private boolean closing;
     private boolean closingForced;
+    /** An idempotent batch failed for good: the producer id must be replaced before new batches are sent. */
+    private boolean resetNeeded;
 
     RecordAccumulator(final ProducerConfig config, final BufferPool pool) {
         this.config = config;
         this.pool = pool;
+        this.scratchPool = new ScratchPool(config.batchSize());
+    }
+
+    /** @return the compression scratch buffers, for tests of their reuse */
+    ScratchPool scratchPool() {
+        return scratchPool;
     }
 
     synchronized void producerId(final long id, final short epoch) {
@@ -94,7 +120,8 @@ final class RecordAccumulator {
                 return new AppendResult(null, false, false, true);
             }
         }
-        final int size = Math.max(config.batchSize(), upperBound(key, value, headers));
+        final int size = Math.min(Math.max(config.batchSize(), upperBound(key, value, headers)),
+            config.maxRequestSize());
         final ByteBuffer buffer = pool.allocate(size, maxBlockMs);
         synchronized (this) {
             if (closing) {
@@ -111,10 +138,11 @@ final class RecordAccumulator {
                 p.nextSequence = p.lastCreated.baseSequence + p.lastCreated.recordCount();
             }
             final ProducerBatch batch = new ProducerBatch(tp, buffer, System.currentTimeMillis(),
-                config.compression(), producerId, producerEpoch, p.nextSequence);
+                config.compression(), scratchPool, producerId, producerEpoch, p.nextSequence);
             final CompletableFuture<RecordMetadata> future = batch.tryAppend(timestamp, key, value, headers,
                 callback);
             if (future == null) {
+                batch.releaseScratch();
                 pool.deallocate(buffer);
                 throw new FerryException(null, "record too large for a batch: key and value of "
                     + (length(key) + length(value)) + " bytes, batch of " + size, false, null);
@@ -145,7 +173,7 @@ final class RecordAccumulator {
     }
 
     /** A size that holds one record whatever its varints: header, then each length at its widest. */
-    private static int upperBound(final byte[] key, final byte[] value, final Header[] headers) {
+    static int upperBound(final byte[] key, final byte[] value, final Header[] headers) {
         long size = RecordBatchLayout.HEADER_SIZE + 5 + 1 + 10 + 5 + 5 + length(key) + 5 + length(value) + 5;
         for (final Header h : headers) {
             size += 5 + h.key().getBytes(StandardCharsets.UTF_8).length + 5 + length(h.value());
@@ -185,7 +213,9 @@ final class RecordAccumulator {
     }
 
     /**
-     * Takes at most one ready batch per partition whose leader is known and whose node has room for a request.
+     * Takes at most one ready batch per partition whose leader is known and whose node has room for a request,
+     * and no more per node than fits max.request.size (always at least one). While the idempotent state waits
+     * for a reset only batches already sent under the old producer id go.
      *
      * @param metadata the cluster as known
      * @param now the time
@@ -197,6 +227,7 @@ final class RecordAccumulator {
                                                          final IntPredicate nodeHasRoom,
                                                          final Set<TopicPartition> unknownLeaders) {
         final Map<Integer, List<ProducerBatch>> out = new HashMap<>();
+        final Map<Integer, Integer> bytes = new HashMap<>();
         for (final Map.Entry<TopicPartition, PartitionState> e : partitions.entrySet()) {
             final PartitionState p = e.getValue();
             if (p.halted) {
@@ -211,8 +242,21 @@ final class RecordAccumulator {
                 p.halted = false;
             }
             final ProducerBatch head = p.queue.peekFirst();
-            if (head == null || !ready(p, head, now)) {
+            if (head == null || !ready(p, head, now)
+                || resetNeeded && (head.attempts == 0 || head.awaitingNewSequence)) {
                 continue;
+            }
+            // The broker remembers a producer's last 5 batches per partition: a retry of an older one would be
+            // refused as out of order instead of answered as a duplicate, so no batch goes more than 4 batches
+            // ahead of the oldest one not yet resolved (acknowledged or failed), whatever came back in between.
+            final boolean newInWindow = config.idempotence() && !p.window.contains(head);
+            if (newInWindow) {
+                while (!p.window.isEmpty() && p.window.peekFirst().resolved) {
+                    p.window.pollFirst();
+                }
+                if (p.window.size() >= MAX_UNACKED_BATCHES) {
+                    continue;
+                }
             }
             final int leader = metadata.leader(e.getKey().topic(), e.getKey().partition());
             if (leader < 0 || metadata.node(leader) == null) {
@@ -225,14 +269,23 @@ final class RecordAccumulator {
             if (p.inFlight > 0 && p.inFlightNode != leader || firstPending || !nodeHasRoom.test(leader)) {
                 continue;
             }
+            final int size = head.sizeInBytes();
+            final int taken = bytes.getOrDefault(leader, 0);
+            if (taken > 0 && taken + size > config.maxRequestSize()) {
+                continue;
+            }
+            bytes.put(leader, taken + size);
+            if (newInWindow) {
+                p.window.addLast(head);
+            }
             p.queue.pollFirst();
-            head.close();
             head.attempts++;
             p.inFlight++;
             p.inFlightNode = leader;
             if (!p.unacked.contains(head)) {
                 p.unacked.add(head);
             }
+            head.sentBehindUnacked = olderUnacked(p, head);
             out.computeIfAbsent(leader, n -> new ArrayList<>()).add(head);
         }
         return out;
@@ -272,6 +325,7 @@ final class RecordAccumulator {
             final PartitionState p = partitions.get(batch.tp);
             p.inFlight--;
             p.acknowledged = true;
+            batch.resolved = true;
             p.unacked.remove(batch);
             incomplete.remove(batch);
         }
@@ -280,12 +334,101 @@ final class RecordAccumulator {
     }
 
     /**
+     * @param tp a partition
+     * @return true when a batch of it failed for good since the producer id was last set
+     */
+    synchronized boolean hasGap(final TopicPartition tp) {
+        final PartitionState p = partitions.get(tp);
+        return p != null && p.gap;
+    }
+
+    /**
+     * The broker refused a batch as out of order after a gap in its partition: it did not store it, so the batch
+     * waits for the new producer id and a new sequence instead of failing.
+     */
+    synchronized void awaitNewSequence(final ProducerBatch batch, final long now) {
+        final PartitionState p = partitions.get(batch.tp);
+        p.inFlight--;
+        batch.awaitingNewSequence = true;
+        batch.retryAtMs = now;
+        p.halted = true;
+        p.retries.add(batch);
+    }
+
+    /**
+     * @return true when the producer id must be replaced and nothing sent under the old one is unresolved: no
+     *         batch in flight, and every batch waiting was never sent or was refused as out of order
+     */
+    synchronized boolean resetReady() {
+        if (!resetNeeded || closingForced) {
+            return false;
+        }
+        for (final PartitionState p : partitions.values()) {
+            if (p.inFlight > 0 || !allUnstored(p.queue) || !allUnstored(p.retries)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean allUnstored(final Collection<ProducerBatch> batches) {
+        for (final ProducerBatch b : batches) {
+            if (b.attempts > 0 && !b.awaitingNewSequence) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Takes a new producer id after {@link #resetReady()}: every waiting batch of every partition (none of them
+     * stored by the broker) gets sequences from 0 under it, in the order they had.
+     *
+     * @param id the new producer id
+     * @param epoch its epoch
+     */
+    synchronized void resetProducerId(final long id, final short epoch) {
+        this.producerId = id;
+        this.producerEpoch = epoch;
+        for (final PartitionState p : partitions.values()) {
+            p.retries.sort(Comparator.comparingInt(b -> b.baseSequence));
+            for (int i = p.retries.size() - 1; i >= 0; i--) {
+                p.queue.addFirst(p.retries.get(i));
+            }
+            p.retries.clear();
+            p.halted = false;
+            int sequence = 0;
+            for (final ProducerBatch b : p.queue) {
+                b.restamp(id, epoch, sequence);
+                sequence += b.recordCount();
+            }
+            p.nextSequence = sequence;
+            p.window.clear();
+            p.lastCreated = p.queue.peekLast();
+            p.acknowledged = false;
+            p.gap = false;
+        }
+        resetNeeded = false;
+    }
+
+    /** A batch of an idempotent producer failed for good: its partition's sequences now have a gap. */
+    private void onPermanentFailure(final PartitionState p) {
+        if (config.idempotence() && !closingForced) {
+            p.gap = true;
+            resetNeeded = true;
+        }
+    }
+
+    /**
      * @param batch a batch back with an error
      * @return true when an older batch of its partition is still unacknowledged (an out-of-order answer is then
      *         expected and retriable)
      */
     synchronized boolean hasOlderUnacked(final ProducerBatch batch) {
-        final PartitionState p = partitions.get(batch.tp);
+        return olderUnacked(partitions.get(batch.tp), batch);
+    }
+
+    private static boolean olderUnacked(final PartitionState p, final ProducerBatch batch) {
         for (final ProducerBatch b : p.unacked) {
             if (b != batch && b.baseSequence < batch.baseSequence) {
                 return true;
@@ -314,11 +457,21 @@ final class RecordAccumulator {
                 return true;
             }
             p.unacked.remove(batch);
+            batch.resolved = true;
             incomplete.remove(batch);
+            onPermanentFailure(p);
         }
-        batch.fail(error);
+        batch.fail(retriable && !closingForced ? outOfTime(batch, error) : error);
         pool.deallocate(batch.buffer);
         return false;
+    }
+
+    /** A retriable error the batch has no time or retries left for: a timeout, whatever the last error was. */
+    private FerryException outOfTime(final ProducerBatch batch, final RuntimeException last) {
+        return new FerryException(ErrorCode.REQUEST_TIMED_OUT, "expired: " + batch.recordCount()
+            + " records for partition=" + batch.tp + " not acknowledged within delivery.timeout.ms="
+            + config.deliveryTimeoutMs() + " and retries=" + config.retries() + " (attempts=" + batch.attempts
+            + "); last error: " + last.getMessage(), true, last);
     }
 
     /**
@@ -334,9 +487,13 @@ final class RecordAccumulator {
         synchronized (this) {
             closingForced |= force;
             for (final PartitionState p : partitions.values()) {
+                final int before = expired.size();
                 collectExpired(p.queue, now, force, expired);
                 collectExpired(p.retries, now, force, expired);
-                p.unacked.removeAll(expired);
+                if (expired.size() > before) {
+                    p.unacked.removeAll(expired);
+                    onPermanentFailure(p);
+                }
             }
             expired.forEach(incomplete::remove);
         }
@@ -350,6 +507,7 @@ final class RecordAccumulator {
                                 final boolean force, final List<ProducerBatch> out) {
         batches.removeIf(b -> {
             if (force || now - b.createdMs >= config.deliveryTimeoutMs()) {
+                b.resolved = true;
                 out.add(b);
                 return true;
             }

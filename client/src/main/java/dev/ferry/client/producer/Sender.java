@@ -32,12 +32,15 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The producer's I/O thread: gets the producer id, then loops draining ready batches grouped by leader into
  * Produce requests (at most max.in.flight per node), and handles the answers: completes acknowledged batches,
  * puts retriable failures back for a retry after a metadata refresh, fails the rest. Answers arrive on the
  * network's event loop and are handed to this thread as events, so batch state changes on one thread only.
+ * After an idempotent batch failed for good, it replaces the producer id once nothing sent under the old one is
+ * unresolved (see {@link RecordAccumulator}), as Kafka's producer does.
  *
  * <p>Thread-safe entry points: {@link #wakeup()}, {@link #initiateClose()}, {@link #forceClose()}.
  */
@@ -89,8 +92,8 @@ final class Sender implements Runnable {
     @Override
     public void run() {
         try {
-            if (!producerIdReady.isDone()) {
-                initProducerId();
+            if (!producerIdReady.isDone() && fetchProducerId(() -> !closing)) {
+                producerIdReady.complete(null);
             }
             while (!closing) {
                 runOnce();
@@ -128,25 +131,39 @@ final class Sender implements Runnable {
         accumulator.expire(System.currentTimeMillis(), true, b -> closed);
     }
 
-    private void initProducerId() throws InterruptedException {
-        while (!closing) {
+    /**
+     * Asks any node for a producer id until one is given; the broker has no epoch bump (InitProducerId carries
+     * nothing), so a reset takes a new id, which the partitions do not know and so accept from sequence 0.
+     *
+     * @param keepTrying whether to try again after a failure
+     * @return true once the accumulator has the new id
+     */
+    private boolean fetchProducerId(final BooleanSupplier keepTrying) throws InterruptedException {
+        while (keepTrying.getAsBoolean()) {
             try (ClientResponse response = client.sendToAny(ApiKey.INIT_PRODUCER_ID,
                     InitProducerIdRequest.getDefaultInstance(), config.requestTimeoutMs()).get()) {
                 final InitProducerIdResponse body = response.body(InitProducerIdResponse.parser());
                 if (body.getError() == ErrorCode.NONE) {
-                    accumulator.producerId(body.getProducerId(), (short) body.getProducerEpoch());
+                    if (producerIdReady.isDone()) {
+                        accumulator.resetProducerId(body.getProducerId(), (short) body.getProducerEpoch());
+                    } else {
+                        accumulator.producerId(body.getProducerId(), (short) body.getProducerEpoch());
+                    }
                     LOG.info("producer id assigned client={} producerId={} epoch={}", config.clientId(),
                         body.getProducerId(), body.getProducerEpoch());
-                    producerIdReady.complete(null);
-                    return;
+                    return true;
                 }
                 LOG.warn("init producer id failed client={} error={} message={}", config.clientId(),
                     body.getError(), body.getErrorMessage());
             } catch (final ExecutionException | RuntimeException e) {
                 LOG.warn("init producer id failed client={}: {}", config.clientId(), String.valueOf(e.getCause()));
             }
-            events.poll(config.retryBackoffMs(), TimeUnit.MILLISECONDS);
+            final Runnable event = events.poll(config.retryBackoffMs(), TimeUnit.MILLISECONDS);
+            if (event != null) {
+                event.run();
+            }
         }
+        return false;
     }
 
     private void runOnce() throws InterruptedException {
@@ -154,6 +171,10 @@ final class Sender implements Runnable {
         accumulator.expire(now, false, b -> new FerryException(ErrorCode.REQUEST_TIMED_OUT, "expired: "
             + b.recordCount() + " records for partition=" + b.tp + " not acknowledged within delivery.timeout.ms="
             + config.deliveryTimeoutMs() + " (attempts=" + b.attempts + ")", true, null));
+        if (accumulator.resetReady()) {
+            LOG.info("resetting idempotent producer state after a failed batch client={}", config.clientId());
+            fetchProducerId(() -> !forced);
+        }
         final Set<TopicPartition> unknownLeaders = new HashSet<>();
         final Map<Integer, List<ProducerBatch>> ready = accumulator.drain(client.metadata(), now,
             node -> inFlightPerNode.getOrDefault(node, 0) < config.maxInFlight(), unknownLeaders);
@@ -250,8 +271,15 @@ final class Sender implements Runnable {
                 accumulator.completed(batch, r.getBaseOffset());
             } else {
                 final ErrorCode code = r.getError();
+                final boolean outOfOrder = code == ErrorCode.OUT_OF_ORDER_SEQUENCE;
                 final boolean retriable = Errors.isRetriable(code)
-                    || code == ErrorCode.OUT_OF_ORDER_SEQUENCE && accumulator.hasOlderUnacked(batch);
+                    || outOfOrder && (batch.sentBehindUnacked || accumulator.hasOlderUnacked(batch));
+                if (outOfOrder && !retriable && accumulator.hasGap(batch.tp)) {
+                    LOG.info("batch refused after a sequence gap, waits for a new producer id partition={} node={}",
+                        batch.tp, node);
+                    accumulator.awaitNewSequence(batch, now);
+                    continue;
+                }
                 if (REFRESH.contains(code)) {
                     lastRefreshMs = Long.MIN_VALUE / 2;
                     refreshMetadata(now);

@@ -30,6 +30,17 @@ class ProducerConfigTest {
         assertThat(c.requestTimeoutMs()).isEqualTo(30_000);
         assertThat(c.maxInFlight()).isEqualTo(5);
         assertThat(c.idempotence()).isTrue();
+        assertThat(c.maxRequestSize()).isEqualTo(1_048_576);
+    }
+
+    @Test
+    void maxRequestSizeIsValidated() {
+        final Map<String, Object> m = base();
+        m.put("max.request.size", "4096");
+        assertThat(ProducerConfig.from(m).maxRequestSize()).isEqualTo(4_096);
+        m.put("max.request.size", 0);
+        assertThatThrownBy(() -> ProducerConfig.from(m)).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("max.request.size=0");
     }
 
     @Test

@@ -111,4 +111,79 @@ class RecordAccumulatorTest {
         assertThat(f).isCompletedExceptionally();
         assertThat(accumulator.hasIncomplete()).isFalse();
     }
+
+    @Test
+    void afterABatchFailedForGoodBatchesNotStoredGetSequencesFromZeroUnderANewProducerId() throws Exception {
+        accumulator.producerId(1, (short) 0);
+        for (int i = 0; i < 40; i++) {
+            append(i);
+        }
+        final ProducerBatch b0 = drain().get(1).get(0);
+        accumulator.completed(b0, 0);
+        final ProducerBatch b1 = drain().get(1).get(0);
+        final ProducerBatch b2 = drain().get(1).get(0);
+        final long now = System.currentTimeMillis();
+        assertThat(accumulator.failedAttempt(b1, FerryException.of(ErrorCode.CORRUPT_BATCH, "bad"), false, now))
+            .isFalse();
+        assertThat(accumulator.hasGap(TP)).isTrue();
+        assertThat(accumulator.resetReady()).as("b2 is still in flight").isFalse();
+        assertThat(drain()).as("nothing new goes under the old producer id").isEmpty();
+        accumulator.awaitNewSequence(b2, now);
+        assertThat(accumulator.resetReady()).isTrue();
+
+        accumulator.resetProducerId(7, (short) 0);
+        assertThat(accumulator.resetReady()).isFalse();
+        assertThat(accumulator.hasGap(TP)).isFalse();
+        final ProducerBatch again = drain().get(1).get(0);
+        assertThat(again).isSameAs(b2);
+        final RecordBatch view = new RecordBatch().wrap(again.close(), 0);
+        view.ensureValid(Integer.MAX_VALUE);
+        assertThat(view.producerId()).isEqualTo(7);
+        assertThat(view.baseSequence()).isZero();
+        assertThat(drain()).as("one batch in flight until the broker knows the new producer").isEmpty();
+        accumulator.completed(b2, 10);
+        final ProducerBatch b3 = drain().get(1).get(0);
+        final RecordBatch next = new RecordBatch().wrap(b3.close(), 0);
+        next.ensureValid(Integer.MAX_VALUE);
+        assertThat(next.producerId()).isEqualTo(7);
+        assertThat(next.baseSequence()).isEqualTo(b2.recordCount());
+    }
+
+    @Test
+    void noMoreBatchesOfAPartitionAreUnacknowledgedThanTheBrokerRemembers() throws Exception {
+        accumulator.producerId(1, (short) 0);
+        for (int i = 0; i < 100; i++) {
+            append(i);
+        }
+        accumulator.completed(drain().get(1).get(0), 0);
+        int drained = 0;
+        for (int i = 0; i < 10; i++) {
+            drained += drain().getOrDefault(1, List.of()).size();
+        }
+        assertThat(drained).isEqualTo(5);
+    }
+
+    @Test
+    void compressedBatchesReuseTheirScratchBuffers() throws Exception {
+        final RecordAccumulator lz4 = new RecordAccumulator(ProducerConfig.from(Map.of(
+            "bootstrap.servers", "127.0.0.1:1", "batch.size", 512, "linger.ms", 1_000_000, "compression.type", "lz4",
+            "request.timeout.ms", 1000, "delivery.timeout.ms", 2_000_000)), new BufferPool(100_000, 512));
+        lz4.producerId(1, (short) 0);
+        int batches = 0;
+        for (int round = 0; round < 200; round++) {
+            lz4.append(TP, 1000 + round, new byte[] {(byte) round}, new byte[30], RecordBatchBuilder.NO_HEADERS,
+                null, 0, false);
+            for (final List<ProducerBatch> drained : lz4.drain(METADATA, System.currentTimeMillis(), n -> true,
+                new HashSet<>()).values()) {
+                for (final ProducerBatch b : drained) {
+                    new RecordBatch().wrap(b.close(), 0).ensureValid(Integer.MAX_VALUE);
+                    lz4.completed(b, batches);
+                    batches++;
+                }
+            }
+        }
+        assertThat(batches).as("full batches were sent").isGreaterThan(10);
+        assertThat(lz4.scratchPool().allocatedCount()).as("scratch buffers allocated for %d batches", batches)
+            .isLessThanOrEqualTo(2);
+    }
 }
