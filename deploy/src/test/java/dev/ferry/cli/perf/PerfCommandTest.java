@@ -173,16 +173,16 @@ class PerfCommandTest {
     void shouldRefuseBadInputWithOneLine() {
         final Run zero = ferry("perf", "produce", "--brokers", brokers, "--topic", "x", "--num-records", "0");
         assertThat(zero.exit()).isEqualTo(FerryCli.EXIT_USAGE);
-        assertThat(zero.err()).startsWith("--num-records must be positive: 0");
+        assertThat(zero.err()).startsWith("ferry perf produce: --num-records must be positive: 0");
 
         final Run unknown = ferry("perf", "consume", "--brokers", brokers, "--topic", "no-such-topic",
             "--messages", "1", "--timeout-ms", "3000");
         assertThat(unknown.exit()).isEqualTo(FerryCli.EXIT_FAILED);
         assertThat(unknown.err().lines()).hasSize(1);
-        assertThat(unknown.err()).startsWith("ferry consume: ").contains("no-such-topic");
+        assertThat(unknown.err()).startsWith("ferry perf consume: UNKNOWN_TOPIC").contains("no-such-topic");
 
         final Run small = ferry("perf", "e2e", "--brokers", brokers, "--topic", "x", "--record-size", "4");
         assertThat(small.exit()).isEqualTo(FerryCli.EXIT_USAGE);
-        assertThat(small.err()).startsWith("--record-size must be at least 8");
+        assertThat(small.err()).startsWith("ferry perf e2e: --record-size must be at least 8");
     }
 }
