@@ -11,11 +11,18 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The leader's admission gate with several batches of one producer in flight. The gate never consults the state
- * machine here (a batch is in flight for the producer each time), so none is needed.
+ * The leader's admission gate with several batches of one producer in flight. The state machine behind the gate is
+ * a real one that has stored nothing (never initialized: no log is opened), so every verdict comes from the
+ * batches in flight or from an empty producer state.
  */
 class ProducerAdmissionTest {
     private static final PartitionId P = new PartitionId("orders", 1);
+
+    private static PartitionStateMachine emptyStateMachine() {
+        return new PartitionStateMachine(P, "n0", Durability.REPLICATED, p -> {
+            throw new AssertionError("the gate must not open the log");
+        }, null, Runnable::run, ReplicaListener.NONE);
+    }
 
     private static RecordBatch batch(final int seq, final int records) {
         final RecordBatchBuilder b = new RecordBatchBuilder(ByteBuffer.allocate(4096)).producerId(9)
@@ -33,7 +40,7 @@ class ProducerAdmissionTest {
     // failed it and every later batch of the partition.
     @Test
     void shouldAdmitTheNextBatchWhenALaterInFlightBatchCompletesFirst() {
-        final ProducerAdmission gate = new ProducerAdmission(P, null);
+        final ProducerAdmission gate = new ProducerAdmission(P, emptyStateMachine());
         final CompletableFuture<AppendResult> first = new CompletableFuture<>();
         final CompletableFuture<AppendResult> second = new CompletableFuture<>();
         gate.track(batch(0, 5), first);
@@ -47,7 +54,7 @@ class ProducerAdmissionTest {
 
     @Test
     void shouldAdmitARetryOfABatchThatFailed() {
-        final ProducerAdmission gate = new ProducerAdmission(P, null);
+        final ProducerAdmission gate = new ProducerAdmission(P, emptyStateMachine());
         final CompletableFuture<AppendResult> first = new CompletableFuture<>();
         final CompletableFuture<AppendResult> second = new CompletableFuture<>();
         gate.track(batch(0, 5), first);
