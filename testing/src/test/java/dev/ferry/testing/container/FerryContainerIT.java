@@ -1,6 +1,5 @@
 package dev.ferry.testing.container;
 
-import com.github.dockerjava.api.exception.NotFoundException;
 import dev.ferry.client.admin.FerryAdmin;
 import dev.ferry.client.admin.NewTopic;
 import dev.ferry.client.consumer.ConsumerRecord;
@@ -9,13 +8,12 @@ import dev.ferry.client.producer.FerryProducer;
 import dev.ferry.client.producer.ProducerRecord;
 import dev.ferry.client.producer.RecordMetadata;
 import dev.ferry.testing.FerryContainer;
+import dev.ferry.testing.FerryImage;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
@@ -24,8 +22,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -45,26 +40,12 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class FerryContainerIT {
 
-    private static final String LOCAL_BASE = "local/jre17-base:1";
-
     private static FerryContainer ferry;
 
     @BeforeAll
     static void startNode() {
-        requireDocker();
-        final Path tarball = Path.of(System.getProperty("ferry.distribution", "../deploy/target/missing.tar.gz"));
-        final Path dockerfile = Path.of(System.getProperty("ferry.dockerfile", "../deploy/Dockerfile"));
-        if (!Files.isRegularFile(tarball)) {
-            fail("no distribution at " + tarball.toAbsolutePath().normalize()
-                + "; build it first: ./mvnw -B -pl deploy -am package -DskipTests");
-        }
-        // A fixed name, kept after the run: Ryuk is off on registry-less machines, so nothing would delete it.
-        final ImageFromDockerfile image = new ImageFromDockerfile("ferry-it/testing-node:latest", false)
-            .withFileFromPath("Dockerfile", dockerfile)
-            .withFileFromPath("target/" + tarball.getFileName(), tarball);
-        if (imageExists(LOCAL_BASE)) {
-            image.withBuildArg("BASE_IMAGE", LOCAL_BASE);
-        }
+        FerryImage.requireDocker();
+        final ImageFromDockerfile image = FerryImage.fromDistribution("ferry-it/testing-node:latest");
         ferry = new FerryContainer(image)
             .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger(FerryContainerIT.class)).withPrefix("node"));
         ferry.start();
@@ -119,26 +100,6 @@ class FerryContainerIT {
             assertThat(response.statusCode()).as(path).isEqualTo(200);
         }
         assertThat(ferry.getBootstrapServers()).endsWith(":" + ferry.getClientPort());
-    }
-
-    /** Skips without Docker on a developer's machine; fails in CI, where .ci/docker-setup.sh provides one. */
-    private static void requireDocker() {
-        if (DockerClientFactory.instance().isDockerAvailable()) {
-            return;
-        }
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail("CI=true but no Docker engine is reachable; .ci/docker-setup.sh installs and starts one");
-        }
-        Assumptions.abort("no Docker engine reachable: container tests skipped (with CI=true they fail)");
-    }
-
-    private static boolean imageExists(final String name) {
-        try {
-            DockerClientFactory.instance().client().inspectImageCmd(name).exec();
-            return true;
-        } catch (final NotFoundException e) {
-            return false;
-        }
     }
 
     private static byte[] bytes(final String s) {

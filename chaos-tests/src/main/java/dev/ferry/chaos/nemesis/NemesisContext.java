@@ -1,0 +1,114 @@
+package dev.ferry.chaos.nemesis;
+
+import dev.ferry.chaos.cluster.ChaosCluster;
+import dev.ferry.chaos.cluster.ChaosNode;
+import dev.ferry.chaos.cluster.NodeFirewall;
+import dev.ferry.client.TopicPartition;
+import dev.ferry.client.admin.FerryAdmin;
+import dev.ferry.client.admin.PartitionDescription;
+import dev.ferry.client.admin.TopicDescription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * What a nemesis works with: the cluster, an admin client to find leaders and move them, and the workload's
+ * topic.
+ *
+ * <p>Thread-safe as its parts are.
+ */
+public final class NemesisContext {
+    private static final Logger LOG = LoggerFactory.getLogger(NemesisContext.class);
+    private static final long ADMIN_TIMEOUT_MS = 10_000;
+
+    private final ChaosCluster cluster;
+    private final FerryAdmin admin;
+    private final String topic;
+    private final boolean firewallUsable;
+
+    /**
+     * @param cluster the running cluster
+     * @param admin an admin client of that cluster
+     * @param topic the workload's topic
+     */
+    public NemesisContext(final ChaosCluster cluster, final FerryAdmin admin, final String topic) {
+        this.cluster = cluster;
+        this.admin = admin;
+        this.topic = topic;
+        this.firewallUsable = NodeFirewall.usable(cluster.nodes().get(0));
+    }
+
+    /** @return the cluster */
+    public ChaosCluster cluster() {
+        return cluster;
+    }
+
+    /** @return the admin client */
+    public FerryAdmin admin() {
+        return admin;
+    }
+
+    /** @return the workload's topic */
+    public String topic() {
+        return topic;
+    }
+
+    /** @return whether node firewalls can be changed (root on the Docker host) */
+    public boolean firewallUsable() {
+        return firewallUsable;
+    }
+
+    /**
+     * @return each partition of the topic with its replicas, as the cluster describes it now; empty when the
+     *         cluster does not answer in time (a nemesis then picks its target blindly)
+     */
+    public List<PartitionDescription> partitions() {
+        try {
+            final Map<String, TopicDescription> d = admin.describeTopics(List.of(topic))
+                .get(ADMIN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return d.get(topic).partitions();
+        } catch (final ExecutionException | TimeoutException e) {
+            LOG.warn("topic={} not described, nemesis acts without leaders: {}", topic, e.toString());
+            return List.of();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
+    /** @return partition to leader node id, for the partitions that have a leader now */
+    public Map<TopicPartition, Integer> leaders() {
+        final Map<TopicPartition, Integer> m = new TreeMap<>((a, b) -> Integer.compare(a.partition(), b.partition()));
+        for (final PartitionDescription p : partitions()) {
+            if (p.leader() >= 0) {
+                m.put(new TopicPartition(topic, p.partition()), p.leader());
+            }
+        }
+        return m;
+    }
+
+    /**
+     * @param nodes the nodes about to be hit
+     * @param leaders leaders as found before the fault
+     * @return the partitions those nodes lead
+     */
+    public static Set<TopicPartition> ledBy(final List<ChaosNode> nodes, final Map<TopicPartition, Integer> leaders) {
+        final Set<Integer> ids = new HashSet<>();
+        nodes.forEach(n -> ids.add(n.id()));
+        final Set<TopicPartition> led = new HashSet<>();
+        leaders.forEach((tp, leader) -> {
+            if (ids.contains(leader)) {
+                led.add(tp);
+            }
+        });
+        return led;
+    }
+}
