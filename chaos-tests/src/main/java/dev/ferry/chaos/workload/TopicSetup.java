@@ -1,7 +1,7 @@
 package dev.ferry.chaos.workload;
 
-import dev.ferry.client.admin.FerryAdmin;
 import dev.ferry.client.admin.AdminConfig;
+import dev.ferry.client.admin.FerryAdmin;
 import dev.ferry.client.admin.NewTopic;
 import dev.ferry.client.admin.TopicDescription;
 import dev.ferry.client.errors.FerryException;
@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Creates the workload's topic when it is missing (replication factor min(3, nodes) unless set) and finds its
@@ -24,8 +25,9 @@ import java.util.concurrent.TimeoutException;
  */
 final class TopicSetup {
     private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
-    /** Attempts at most, each bounded by the admin's API timeout. */
-    private static final int ATTEMPTS = 3;
+    /** How long, in API timeouts, a forming cluster gets to accept the topic. */
+    private static final int API_TIMEOUTS = 3;
+    private static final long BACK_OFF_NS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private TopicSetup() {
     }
@@ -41,20 +43,23 @@ final class TopicSetup {
             AdminConfig.CLIENT_ID, ChaosWorkload.CLIENT_PREFIX + "admin",
             AdminConfig.REQUEST_TIMEOUT_MS, settings.requestTimeoutMs(),
             AdminConfig.DEFAULT_API_TIMEOUT_MS, settings.apiTimeoutMs());
+        final long deadline = System.nanoTime()
+            + TimeUnit.MILLISECONDS.toNanos((long) API_TIMEOUTS * settings.apiTimeoutMs());
         Exception last = null;
         try (FerryAdmin admin = FerryAdmin.create(props)) {
-            for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            do {
                 try {
                     return ensure(admin, settings);
                 } catch (final ExecutionException | TimeoutException | FerryException e) {
                     last = e;
-                    LOG.info("topic={} not ready (attempt {}): {}", settings.topic(), attempt, e.toString());
+                    LOG.info("topic={} not ready yet (nodes still registering?): {}", settings.topic(), e.toString());
+                    LockSupport.parkNanos(BACK_OFF_NS);
                 } catch (final InterruptedException e) {
                     Thread.currentThread().interrupt();
                     last = e;
                     break;
                 }
-            }
+            } while (System.nanoTime() - deadline < 0);
         }
         throw new IllegalStateException("workload topic=" + settings.topic() + " could not be created or described: "
             + last, last);
