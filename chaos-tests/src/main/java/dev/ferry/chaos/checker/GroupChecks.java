@@ -20,7 +20,9 @@ import java.util.Objects;
  *   <li>at most once past the last commit: a record is processed again only after the partition left its previous
  *       processor (that member lost it, or a member gained it: a gain starts from the committed offset), and only
  *       if it lies at or past the offset committed when that happened. Records below that commit had been
- *       processed and committed: processing them again means the group forgot a commit.
+ *       processed and committed: processing them again means the group forgot a commit. When two members
+ *       process it in overlapping spells (the earlier one lost it without knowing yet, a zombie), the handover
+ *       is the later member's gain.
  * </ul>
  * Commits are Kafka's: the next offset to read.
  *
@@ -110,7 +112,13 @@ final class GroupChecks {
     /** @return why processing {@code offset} again in {@code again} is wrong, or null when it is allowed */
     private String reprocessingProblem(final GroupPartition gp, final long offset, final Step<Op.Read> before,
                                        final Step<Op.Read> again) {
-        final Step<Op.AssignmentChange> handover = handover(gp, before, again);
+        Step<Op.AssignmentChange> handover = handover(gp, before, again);
+        if (handover == null && !before.op().reader().equals(again.op().reader())) {
+            // Two owners at once: the earlier reader lost the partition without knowing (fenced by a coordinator
+            // that failed over, say) and kept processing what it had fetched after the new owner gained it. As
+            // with Kafka's zombies, its commits are refused; the new owner's gain is the handover to judge by.
+            handover = lastGainBy(gp, again.op().reader(), again.seq());
+        }
         if (handover == null) {
             return "the partition did not change hands in between";
         }
@@ -137,6 +145,18 @@ final class GroupChecks {
             final boolean lostByProcessor = change.op().member().equals(processor)
                     && change.op().lost().contains(gp.partition());
             if (lostByProcessor || change.op().gained().contains(gp.partition())) {
+                return change;
+            }
+        }
+        return null;
+    }
+
+    /** The last change before {@code seq} in which {@code member} gained the partition, or null. */
+    private Step<Op.AssignmentChange> lastGainBy(final GroupPartition gp, final String member, final int seq) {
+        final List<Step<Op.AssignmentChange>> changes = moves.getOrDefault(gp, List.of());
+        for (int i = firstAfter(changes, seq) - 1; i >= 0; i--) {
+            final Step<Op.AssignmentChange> change = changes.get(i);
+            if (change.op().member().equals(member) && change.op().gained().contains(gp.partition())) {
                 return change;
             }
         }

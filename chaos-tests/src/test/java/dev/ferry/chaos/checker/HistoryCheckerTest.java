@@ -214,6 +214,42 @@ class HistoryCheckerTest {
     }
 
     @Test
+    void shouldJudgeAZombiesOverlapByTheNewOwnersGain() {
+        final Scenario s = new Scenario();
+        for (int i = 0; i < 4; i++) {
+            s.acked("p1", i, P0, i);
+        }
+        s.gains("m1", P0).processed("m1", P0, 0, "p1:0").processed("m1", P0, 1, "p1:1").commit("m1", P0, 1);
+        s.gains("m2", P0);                      // m1 was fenced and does not know it yet
+        s.processed("m1", P0, 2, "p1:2");       // the zombie goes on with what it fetched
+        s.processed("m2", P0, 1, "p1:1").processed("m2", P0, 2, "p1:2").processed("m2", P0, 3, "p1:3");
+        s.commit("m2", P0, 4);
+        s.finalLog(P0, "p1:0", "p1:1", "p1:2", "p1:3");
+
+        assertFound(s.check());
+    }
+
+    @Test
+    void shouldStillFindAZombieOverlapBelowTheCommitBeforeTheNewOwnersGain() {
+        final Scenario s = new Scenario();
+        for (int i = 0; i < 3; i++) {
+            s.acked("p1", i, P0, i);
+        }
+        s.gains("m1", P0).processed("m1", P0, 0, "p1:0").processed("m1", P0, 1, "p1:1").commit("m1", P0, 2);
+        s.gains("m2", P0);
+        s.processed("m1", P0, 2, "p1:2");
+        s.processed("m2", P0, 1, "p1:1");       // below the commit of 2 made before m2 gained the partition
+        s.finalLog(P0, "p1:0", "p1:1", "p1:2");
+
+        final CheckResult result = s.check();
+
+        assertFound(result, AnomalyKind.REPROCESSED_BELOW_COMMIT, 1);
+        assertThat(result.findings().get(AnomalyKind.REPROCESSED_BELOW_COMMIT).examples()).containsExactly(
+                "group g: t-0@1 processed by m1 then by m2: it lies below offset 2 committed by m1 before the "
+                        + "handover");
+    }
+
+    @Test
     void shouldMeasureUnavailabilityFromTheFaultToTheFirstWriteSentAfterIt() {
         final Scenario s = new Scenario();
         s.at(990).send("p1", 0, P0).at(1000);

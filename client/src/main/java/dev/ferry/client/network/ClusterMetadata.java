@@ -45,6 +45,37 @@ public final class ClusterMetadata {
             Collections.unmodifiableMap(t), response.getControllerId(), response.getClusterId());
     }
 
+    /**
+     * A leader learned from a NOT_LEADER answer (the node that refused knows the new leader from its own Raft
+     * view), so the next send goes there without waiting for a metadata refresh, as Kafka's clients do since
+     * KIP-951. A refresh later replaces it like any other information.
+     *
+     * @param topic a known topic
+     * @param partition one of its partitions
+     * @param leader the leader the refusing node named
+     * @return this metadata with that partition's leader replaced (and the node's address added if new); this
+     *         when the partition is unknown or already has that leader
+     */
+    public ClusterMetadata withLeader(final String topic, final int partition, final NodeEndpoint leader) {
+        final TopicMetadata t = topics.get(topic);
+        final PartitionMetadata p = partition(topic, partition);
+        if (t == null || p == null || p.getLeaderId() == leader.getNodeId() && nodes.containsKey(leader.getNodeId())) {
+            return this;
+        }
+        final TopicMetadata.Builder b = t.toBuilder();
+        for (int i = 0; i < b.getPartitionsCount(); i++) {
+            if (b.getPartitions(i).getPartition() == partition) {
+                b.setPartitions(i, b.getPartitions(i).toBuilder().setLeaderId(leader.getNodeId()));
+            }
+        }
+        final Map<String, TopicMetadata> ts = new HashMap<>(topics);
+        ts.put(topic, b.build());
+        final Map<Integer, NodeEndpoint> ns = new HashMap<>(nodes);
+        ns.putIfAbsent(leader.getNodeId(), leader);
+        return new ClusterMetadata(Collections.unmodifiableMap(ns), Collections.unmodifiableMap(ts), controllerId,
+            clusterId);
+    }
+
     /** @return every known node by id */
     public Map<Integer, NodeEndpoint> nodes() {
         return nodes;

@@ -11,8 +11,12 @@ import dev.ferry.client.protocol.FrameLayout;
  *                      connection
  */
 public record ConnectionConfig(String clientId, long connectTimeoutMs, int maxFrameBytes) {
-    /** Default for {@link #connectTimeoutMs()}. */
-    public static final long DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+    /**
+     * Default for {@link #connectTimeoutMs()}: a live node answers a connect within milliseconds, even a busy one
+     * (the kernel completes the handshake); only a dead machine, which sends nothing back, costs the whole
+     * timeout. 3 s allows two lost SYNs and keeps a dead leader from holding a client's requests for long.
+     */
+    public static final long DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 
     /** Validates every field. */
     public ConnectionConfig {

@@ -91,6 +91,19 @@ public final class NetworkClient implements AutoCloseable {
     }
 
     /**
+     * Takes the leader a NOT_LEADER answer named (see {@link ClusterMetadata#withLeader}).
+     *
+     * @param topic the topic
+     * @param partition the partition
+     * @param leader the leader the refusing node named
+     */
+    public void leaderMoved(final String topic, final int partition, final NodeEndpoint leader) {
+        synchronized (this) {
+            metadata = metadata.withLeader(topic, partition, leader);
+        }
+    }
+
+    /**
      * @param nodeId a node known from the metadata
      * @param key the API
      * @param body the request body
@@ -123,7 +136,31 @@ public final class NetworkClient implements AutoCloseable {
         final Set<String> addresses = new LinkedHashSet<>();
         metadata.nodes().values().forEach(n -> addresses.add(n.getHost() + ":" + n.getPort()));
         addresses.addAll(bootstrap);
-        return tryEach(new ArrayList<>(addresses), 0, key, body, timeoutMs, null);
+        return tryEach(byLiveness(addresses), 0, key, body, timeoutMs, null);
+    }
+
+    /**
+     * Nodes with an open connection first, then those not tried yet, and those whose last connect failed last:
+     * a dead node's connect takes the whole connect timeout, and after a leader's machine dies it is the one
+     * node every client knows, so asking it first would delay every metadata refresh by that timeout.
+     */
+    private List<String> byLiveness(final Set<String> addresses) {
+        final List<String> open = new ArrayList<>();
+        final List<String> untried = new ArrayList<>();
+        final List<String> failed = new ArrayList<>();
+        for (final String address : addresses) {
+            final CompletableFuture<FerryConnection> c = connections.get(address);
+            if (c == null || !c.isDone()) {
+                untried.add(address);
+            } else if (c.isCompletedExceptionally() || !c.join().isOpen()) {
+                failed.add(address);
+            } else {
+                open.add(address);
+            }
+        }
+        open.addAll(untried);
+        open.addAll(failed);
+        return open;
     }
 
     private CompletableFuture<ClientResponse> tryEach(final List<String> addresses, final int i, final ApiKey key,

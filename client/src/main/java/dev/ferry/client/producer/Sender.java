@@ -280,6 +280,9 @@ final class Sender implements Runnable {
                     accumulator.awaitNewSequence(batch, now);
                     continue;
                 }
+                if (code == ErrorCode.NOT_LEADER && r.hasLeader() && r.getLeader().getNodeId() != node) {
+                    client.leaderMoved(batch.tp.topic(), batch.tp.partition(), r.getLeader());
+                }
                 if (REFRESH.contains(code)) {
                     lastRefreshMs = Long.MIN_VALUE / 2;
                     refreshMetadata(now);

@@ -13,7 +13,7 @@ class ConnectionConfigTest {
         assertThatThrownBy(() -> new ConnectionConfig("c", 0, 1024)).hasMessageContaining("connectTimeoutMs=0");
         assertThatThrownBy(() -> new ConnectionConfig("c", 1, 3)).hasMessageContaining("maxFrameBytes=3");
         assertThatThrownBy(() -> new ClientNetwork(0, "x")).hasMessageContaining("ioThreads=0");
-        assertThat(ConnectionConfig.defaults("c").connectTimeoutMs()).isEqualTo(10_000);
+        assertThat(ConnectionConfig.defaults("c").connectTimeoutMs()).isEqualTo(3_000);
     }
 
     @Test

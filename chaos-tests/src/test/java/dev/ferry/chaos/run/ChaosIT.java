@@ -1,0 +1,49 @@
+package dev.ferry.chaos.run;
+
+import dev.ferry.chaos.nemesis.IsolateNode;
+import dev.ferry.chaos.nemesis.KillNode;
+import dev.ferry.chaos.nemesis.LeadershipStorm;
+import dev.ferry.chaos.nemesis.Nemesis;
+import dev.ferry.chaos.nemesis.PauseNode;
+import dev.ferry.chaos.nemesis.ReassignReplicas;
+import dev.ferry.chaos.nemesis.RestartAll;
+import dev.ferry.chaos.nemesis.SplitNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The chaos runs of every CI build: a 3-node and a 5-node cluster of containers under a seeded mix of faults while
+ * idempotent producers write and group members and standalone readers read; then the history is checked (see
+ * {@link ChaosRun}). {@code -Dchaos.minutes} sets the fault time of both runs together (the short default, or the
+ * 30-minute soak of {@code -Pchaos-long}); {@code -Dchaos.seed} replays a run's printed seed.
+ */
+@Timeout(value = 60, unit = TimeUnit.MINUTES)
+class ChaosIT {
+
+    private static final List<Nemesis> EVERY_CLUSTER = List.of(new KillNode(false), new KillNode(true),
+        new PauseNode(), new IsolateNode(), new SplitNetwork(SplitNetwork.Shape.MAJORITY_MINORITY),
+        new RestartAll(), new LeadershipStorm());
+
+    @Test
+    void threeNodesLoseNothingAcknowledged() {
+        ChaosRun.of("chaos-3-nodes", 3, share(0.6), EVERY_CLUSTER).runAndCheck();
+    }
+
+    @Test
+    void fiveNodesLoseNothingAcknowledged() {
+        final List<Nemesis> nemeses = new ArrayList<>(EVERY_CLUSTER);
+        nemeses.add(new SplitNetwork(SplitNetwork.Shape.BRIDGE));
+        nemeses.add(new ReassignReplicas());
+        ChaosRun.of("chaos-5-nodes", 5, share(0.4), nemeses).runAndCheck();
+    }
+
+    private static Duration share(final double part) {
+        final double minutes = Double.parseDouble(System.getProperty("chaos.minutes", "4"));
+        return Duration.ofMillis((long) (minutes * part * 60_000));
+    }
+}
