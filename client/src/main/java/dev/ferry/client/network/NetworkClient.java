@@ -28,10 +28,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe. Futures complete on the network's event loop: callbacks must not block.
  */
 public final class NetworkClient implements AutoCloseable {
+    /**
+     * After a failed connect, {@link #ready} waits this long before trying the node again: a node that refuses
+     * at once (process gone, machine up) would otherwise be retried in a loop.
+     */
+    static final long RECONNECT_BACKOFF_MS = 200;
+
     private final List<String> bootstrap;
     private final ConnectionConfig config;
     private final ClientNetwork network;
     private final Map<String, CompletableFuture<FerryConnection>> connections = new ConcurrentHashMap<>();
+    private final Map<String, Long> connectFailedAt = new ConcurrentHashMap<>();
     private volatile ClusterMetadata metadata = ClusterMetadata.EMPTY;
 
     /**
@@ -124,6 +131,38 @@ public final class NetworkClient implements AutoCloseable {
     }
 
     /**
+     * Whether a request to the node would leave now over an open connection. If not, starts connecting in the
+     * background (unless a connect is under way or the last one failed less than {@link #RECONNECT_BACKOFF_MS}
+     * ago) and runs {@code onChange} when that connect ends. Senders hold a node's requests until it is ready,
+     * as Kafka's NetworkClient does: a request handed to a connect to a dead machine waits out the whole connect
+     * timeout, while the partition's new leader is known from the metadata long before.
+     *
+     * @param nodeId a node known from the metadata
+     * @param onChange run (on the network's event loop) when a connect this call started ends, either way
+     * @return true if the node's connection is open
+     */
+    public boolean ready(final int nodeId, final Runnable onChange) {
+        final NodeEndpoint node = metadata.node(nodeId);
+        if (node == null) {
+            return false;
+        }
+        final String address = node.getHost() + ":" + node.getPort();
+        final CompletableFuture<FerryConnection> existing = connections.get(address);
+        if (existing != null && !existing.isDone()) {
+            return false;
+        }
+        if (existing != null && !existing.isCompletedExceptionally() && existing.join().isOpen()) {
+            return true;
+        }
+        final Long failedAt = connectFailedAt.get(address);
+        if (failedAt != null && System.nanoTime() - failedAt < RECONNECT_BACKOFF_MS * 1_000_000L) {
+            return false;
+        }
+        connection(address).whenComplete((c, e) -> onChange.run());
+        return false;
+    }
+
+    /**
      * Sends to the first node that answers: known nodes first, then the bootstrap addresses.
      *
      * @param key the API
@@ -201,8 +240,15 @@ public final class NetworkClient implements AutoCloseable {
             return existing;
         }
         final int colon = address.lastIndexOf(':');
+        // Dependents of the returned future run after the failure is recorded.
         final CompletableFuture<FerryConnection> fresh = network.connect(address.substring(0, colon),
-            parsePort(address), config);
+            parsePort(address), config).whenComplete((c, e) -> {
+            if (e == null) {
+                connectFailedAt.remove(address);
+            } else {
+                connectFailedAt.put(address, System.nanoTime());
+            }
+        });
         if (existing == null ? connections.putIfAbsent(address, fresh) != null
             : !connections.replace(address, existing, fresh)) {
             fresh.thenAccept(FerryConnection::close);

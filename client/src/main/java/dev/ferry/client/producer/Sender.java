@@ -61,6 +61,8 @@ final class Sender implements Runnable {
     private volatile boolean closing;
     private volatile boolean forced;
     private boolean refreshing;
+    /** Set by a drain that held batches for a node without an open connection. */
+    private boolean connecting;
     private long lastRefreshMs = Long.MIN_VALUE / 2;
     private int inFlightRequests;
 
@@ -176,10 +178,13 @@ final class Sender implements Runnable {
             fetchProducerId(() -> !forced);
         }
         final Set<TopicPartition> unknownLeaders = new HashSet<>();
+        connecting = false;
         final Map<Integer, List<ProducerBatch>> ready = accumulator.drain(client.metadata(), now,
-            node -> inFlightPerNode.getOrDefault(node, 0) < config.maxInFlight(), unknownLeaders);
+            this::canSendTo, unknownLeaders);
         long maxWait = MAX_IDLE_MS;
-        if (!unknownLeaders.isEmpty()) {
+        // A leader being connected to may be dead: keep the metadata fresh, so its batches go to the new leader
+        // as soon as one is known instead of waiting for the connect to time out.
+        if (!unknownLeaders.isEmpty() || connecting) {
             refreshMetadata(now);
             maxWait = Math.max(1, config.retryBackoffMs());
         }
@@ -190,6 +195,18 @@ final class Sender implements Runnable {
             event.run();
             event = events.poll();
         }
+    }
+
+    /** Node predicate of the drain: room for another request and an open connection (else one is started). */
+    private boolean canSendTo(final int node) {
+        if (inFlightPerNode.getOrDefault(node, 0) >= config.maxInFlight()) {
+            return false;
+        }
+        if (client.ready(node, this::wakeup)) {
+            return true;
+        }
+        connecting = true;
+        return false;
     }
 
     private void refreshMetadata(final long now) {
