@@ -15,7 +15,8 @@ public final class Errors {
     private static final Set<ErrorCode> RETRIABLE = EnumSet.of(ErrorCode.NOT_LEADER, ErrorCode.LEADER_NOT_AVAILABLE,
         ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.CORRUPT_BATCH,
         ErrorCode.UNKNOWN_TOPIC, ErrorCode.UNKNOWN_PARTITION, ErrorCode.NOT_COORDINATOR,
-        ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.CONTROLLER_NOT_AVAILABLE, ErrorCode.STORAGE_ERROR);
+        ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.CONTROLLER_NOT_AVAILABLE, ErrorCode.STORAGE_ERROR,
+        ErrorCode.OFFSET_NOT_AVAILABLE);
 
     private Errors() {
     }

@@ -203,8 +203,15 @@ public final class FetchHandler implements ApiHandler {
             // The log returns at least one whole batch; only the first partition with data may exceed max_bytes.
             return !firstWithData && slice.sizeInBytes() > remaining ? LogReadSlice.EMPTY : slice;
         } catch (final RuntimeException e) {
-            final PartitionErrors.Failure f = PartitionErrors.fromException(nodeId, view, id, replica, e);
-            if (f.code() != ErrorCode.OFFSET_OUT_OF_RANGE) {
+            PartitionErrors.Failure f = PartitionErrors.fromException(nodeId, view, id, replica, e);
+            if (f.code() == ErrorCode.OFFSET_OUT_OF_RANGE && !(replica.isLeader() && replica.isLeaderReady())) {
+                // A consumer resets its position on OFFSET_OUT_OF_RANGE: a follower behind it (or a former leader
+                // back from a restart) must not make it start over from the beginning.
+                f = new PartitionErrors.Failure(ErrorCode.OFFSET_NOT_AVAILABLE, f.message() + "; this replica is not "
+                    + "the partition's leader, which alone answers out of range: fetch from it or retry",
+                    PartitionErrors.redirect(nodeId, view, id, -1));
+            }
+            if (f.code() != ErrorCode.OFFSET_OUT_OF_RANGE && f.code() != ErrorCode.OFFSET_NOT_AVAILABLE) {
                 LOG.warn("partition={} node={} fetch at offset={} failed: {}", id, nodeId, p.getFetchOffset(),
                     f.message());
             }

@@ -1,5 +1,6 @@
 package dev.ferry.node.handler;
 
+import dev.ferry.client.protocol.Errors;
 import dev.ferry.client.protocol.proto.ApiKey;
 import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.client.protocol.proto.FetchPartition;
@@ -374,18 +375,35 @@ class DataPathHandlersTest {
     }
 
     @Test
-    void shouldAnswerOffsetOutOfRangeWithLogStartAndHighWatermark() throws Exception {
+    void shouldAnswerOffsetOutOfRangeWithLogStartAndHighWatermarkOnTheLeader() throws Exception {
         final PartitionId p = topic("range", 1);
         final int leader = cluster.awaitLeader(p);
         produceOne(leader, -1, p, TestBatches.batch(4, 10, 1_000));
         cluster.awaitHighWatermark(p, 4);
-        final Response r = fetch(cluster.follower(p), fetchOf(at(p, 1_000)).build());
+        final Response r = fetch(leader, fetchOf(at(p, 1_000)).build());
         final FetchPartitionResult res = result(r, 0);
         assertThat(res.getError()).isEqualTo(ErrorCode.OFFSET_OUT_OF_RANGE);
         assertThat(res.getErrorMessage()).contains("requestedOffset=1000");
         assertThat(res.getLogStartOffset()).isZero();
         assertThat(res.getHighWatermark()).isEqualTo(4);
         assertThat(r.slices()).isEmpty();
+    }
+
+    /** Found by the chaos suite: a restarted former leader, behind, made a consumer reset to the beginning. */
+    @Test
+    void shouldAnswerOffsetNotAvailableOnAFollowerSoThatNoConsumerResetsOnItsWord() throws Exception {
+        final PartitionId p = topic("behind", 1);
+        final int leader = cluster.awaitLeader(p);
+        produceOne(leader, -1, p, TestBatches.batch(4, 10, 1_000));
+        cluster.awaitHighWatermark(p, 4);
+        final Response r = fetch(cluster.follower(p), fetchOf(at(p, 1_000)).build());
+        final FetchPartitionResult res = result(r, 0);
+        assertThat(res.getError()).isEqualTo(ErrorCode.OFFSET_NOT_AVAILABLE);
+        assertThat(res.getErrorMessage()).contains("requestedOffset=1000").contains("not the partition's leader");
+        assertThat(res.getLeader().getNodeId()).isEqualTo(leader);
+        assertThat(res.getHighWatermark()).isEqualTo(4);
+        assertThat(r.slices()).isEmpty();
+        assertThat(Errors.isRetriable(res.getError())).isTrue();
     }
 
     @Test
