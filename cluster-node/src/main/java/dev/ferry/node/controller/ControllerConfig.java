@@ -60,7 +60,7 @@ public record ControllerConfig(int nodeId, Map<Integer, String> voters, Path dat
      * @return the config
      */
     public static ControllerConfig defaults(final int nodeId, final Map<Integer, String> voters, final Path dataDir) {
-        return new ControllerConfig(nodeId, voters, dataDir, DEFAULT_SESSION_TIMEOUT_MS, 1000, 2000, 10_000,
+        return new ControllerConfig(nodeId, voters, dataDir, DEFAULT_SESSION_TIMEOUT_MS, 750, 1500, 10_000,
             DEFAULT_OFFSETS_PARTITIONS, DEFAULT_OFFSETS_REPLICATION_FACTOR, 1, 1, 30_000);
     }
 

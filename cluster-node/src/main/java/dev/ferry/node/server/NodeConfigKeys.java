@@ -86,9 +86,9 @@ final class NodeConfigKeys {
             "close a connection with no request for this long"));
         add(intKey(MAX_CONNECTIONS, 10_000, 1, MAX, "client connections accepted at once; more are closed"));
         add(intKey(NETWORK_IO_THREADS, null, "2 x available processors", 1, 1024, "Netty event-loop threads"));
-        add(intKey(RAFT_ELECTION_TIMEOUT_MIN_MS, 1000, 50, MAX,
+        add(intKey(RAFT_ELECTION_TIMEOUT_MIN_MS, 750, 50, MAX,
             "lower end of the Raft election timeout; heartbeats go out at about half of it"));
-        add(intKey(RAFT_ELECTION_TIMEOUT_MAX_MS, 2000, 51, MAX,
+        add(intKey(RAFT_ELECTION_TIMEOUT_MAX_MS, 1500, 51, MAX,
             "upper end of the Raft election timeout; must be above the minimum"));
         add(longKey(RAFT_SNAPSHOT_ENTRIES, 10_000, 1, Long.MAX_VALUE,
             "checkpoint a partition and purge its Raft log every this many entries"));

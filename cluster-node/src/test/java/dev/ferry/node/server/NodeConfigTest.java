@@ -61,7 +61,7 @@ class NodeConfigTest {
         assertThat(c.connectionsMaxIdleMs()).isEqualTo(600_000L);
         assertThat(c.maxConnections()).isEqualTo(10_000);
         assertThat(c.networkIoThreads()).isEqualTo(2 * Runtime.getRuntime().availableProcessors());
-        assertThat(c.raftTuning()).isEqualTo(new RaftTuning(1000, 2000, 1 << 20, 10_000,
+        assertThat(c.raftTuning()).isEqualTo(new RaftTuning(750, 1500, 1 << 20, 10_000,
             RaftTuning.DEFAULTS.raftLogSegmentBytes()));
         assertThat(c.raftTuning()).isEqualTo(RaftTuning.DEFAULTS);
         assertThat(c.numPartitions()).isEqualTo(3);
