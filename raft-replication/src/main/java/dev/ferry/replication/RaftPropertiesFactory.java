@@ -1,9 +1,9 @@
 package dev.ferry.replication;
 
+import dev.ferry.replication.rpc.FerryRpcType;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -33,7 +33,7 @@ public final class RaftPropertiesFactory {
     public static RaftProperties create(final Path storageDir, final String host, final int port,
                                         final Durability durability, final RaftTuning tuning) {
         final RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        RaftConfigKeys.Rpc.setType(p, FerryRpcType.INSTANCE);
         GrpcConfigKeys.Server.setHost(p, host);
         GrpcConfigKeys.Server.setPort(p, port);
         RaftServerConfigKeys.setStorageDir(p, List.of(storageDir.toFile()));

@@ -1,5 +1,6 @@
 package dev.ferry.node.controller;
 
+import dev.ferry.replication.rpc.FerryRpcType;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -7,7 +8,6 @@ import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.rpc.SupportedRpcType;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -93,7 +93,7 @@ public final class MetadataQuorum {
     static RaftProperties serverProperties(final ControllerConfig config) {
         final String address = config.voters().get(config.nodeId());
         final RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        RaftConfigKeys.Rpc.setType(p, FerryRpcType.INSTANCE);
         GrpcConfigKeys.Server.setHost(p, address.substring(0, address.lastIndexOf(':')));
         GrpcConfigKeys.Server.setPort(p, Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
         RaftServerConfigKeys.setStorageDir(p, List.of(config.controllerDir().toFile()));
@@ -131,7 +131,7 @@ public final class MetadataQuorum {
      */
     static RaftProperties clientProperties(final int requestTimeoutMs) {
         final RaftProperties p = new RaftProperties();
-        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        RaftConfigKeys.Rpc.setType(p, FerryRpcType.INSTANCE);
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(requestTimeoutMs, TimeUnit.MILLISECONDS));
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(MAX_MESSAGE_BYTES));
         return p;
