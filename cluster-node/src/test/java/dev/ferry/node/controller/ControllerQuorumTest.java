@@ -191,8 +191,9 @@ class ControllerQuorumTest {
         lc.start().get(30, TimeUnit.SECONDS);
         assertThat(create(spec("orders", 1, 1))).isEqualTo(ErrorCode.NONE);
         final MetadataClusterView clusterView = new MetadataClusterView(view);
+        // Leaders come with heartbeats and topics with the metadata log: two streams, each in its own time.
         await().atMost(Duration.ofSeconds(10)).until(() -> clusterView.leader(
-            new dev.ferry.replication.PartitionId("orders", 0)) == 1);
+            new dev.ferry.replication.PartitionId("orders", 0)) == 1 && clusterView.partitionCount("orders") == 1);
         assertThat(view.leaders().leader("orders-0").term()).isEqualTo(7L);
         assertThat(clusterView.endpoint(1).getPort()).isEqualTo(19_001);
         assertThat(clusterView.partitionCount("orders")).isEqualTo(1);
