@@ -778,7 +778,25 @@ public final class PartitionStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLogFailed(final Throwable cause, final LogEntryProto failedEntry) {
+        if (isInterrupt(cause)) {
+            // Ratis reports a failed read of entry data for a follower here too. When a leader steps down or
+            // stops, it interrupts its appenders, and a read they wait for ends this way: nothing is wrong with
+            // this replica's storage (the read ran on Ferry's pool). Taking it out of service for good made a
+            // leadership transfer cost a healthy replica (found by ChaosWorkloadTest).
+            LOG.info("partition={} node={} read of raft entry {} for a follower interrupted (appender stopped)",
+                partition, nodeId, failedEntry == null ? "?" : failedEntry.getIndex());
+            return;
+        }
         markUnhealthy("raft log failure at " + (failedEntry == null ? "?" : failedEntry.getIndex()), cause);
+    }
+
+    private static boolean isInterrupt(final Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private RuntimeException markUnhealthy(final String what, final Throwable cause) {

@@ -1,14 +1,18 @@
 package dev.ferry.replication;
 
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Leader readiness goes through the partition's serial chain, behind the applies Ratis handed over before it.
  * Found by the chaos suite: after every node restarted, Ratis announced the new leader ready while the replayed
  * entries were still queued for {@code applyTransaction}; the offsets coordinator loaded committed offsets up to
- * that stale high watermark and answered offsets older than some it had acknowledged.
+ * that stale high watermark and answered offsets older than some it had acknowledged. And the other side of a
+ * leadership's end: a stopped appender's interrupted read leaves the replica in service.
  */
 class LeaderReadyOrderTest {
     private static final PartitionId P = new PartitionId("__consumer_offsets", 3);
@@ -80,5 +85,19 @@ class LeaderReadyOrderTest {
         assertThat(sm.isLeaderReady()).isFalse();
         assertThat(sm.isLeader()).isFalse();
         assertThat(appliedWhenReady).isEmpty();
+    }
+
+    @Test
+    void shouldStayInServiceWhenAStoppedAppendersReadIsInterrupted() {
+        sm = stateMachine();
+        final LogEntryProto entry = LogEntryProto.newBuilder().setIndex(27).setTerm(1).build();
+
+        // As Ratis reports it: the read's future failed, wrapped in a CompletionException.
+        sm.notifyLogFailed(new CompletionException(new InterruptedException()), entry);
+        sm.notifyLogFailed(new InterruptedIOException("appender closed"), entry);
+        assertThat(sm.isHealthy()).isTrue();
+
+        sm.notifyLogFailed(new IOException("write failed: no space left on device"), entry);
+        assertThat(sm.isHealthy()).isFalse();
     }
 }
