@@ -63,8 +63,9 @@ trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 mkdir -p "$root"
 
-# Modules: what the distribution's jars use, plus TLS (EC), Flight Recorder and JMX for operators.
-modules=java.base,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,jdk.unsupported
+# Modules: what the distribution's jars use (jdk.httpserver: the admin endpoint; listed, since on a clean clone this
+# runs before the distribution exists for jdeps to read), plus TLS (EC), Flight Recorder and JMX for operators.
+modules=java.base,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,jdk.httpserver,jdk.unsupported
 if [ -z "$LIB_DIR" ]; then
   repo=$(cd "$(dirname "$0")/../.." && pwd)
   tarball=$(ls "$repo"/deploy/target/ferry-*.tar.gz 2>/dev/null | head -1 || true)
