@@ -41,7 +41,17 @@ public final class FerryCli {
             // Client commands print results on stdout; the client library's INFO lines would bury them.
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (final Error e) {
+            // picocli rethrows Errors. Without the exit below, the non-daemon threads of a half-started node
+            // (Ratis, Netty) kept a process up that answered on some ports and not others.
+            System.err.println("ferry: " + e);
+            e.printStackTrace();
+            code = EXIT_FAILED;
+        }
+        System.exit(code);
     }
 
     /** @return the configured command line, also used by tests to run commands in-process */

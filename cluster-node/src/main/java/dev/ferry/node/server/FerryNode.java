@@ -163,7 +163,8 @@ public final class FerryNode implements Closeable {
             metrics.underReplicatedPartitions(this::underReplicatedPartitions);
             this.admin = track(AdminHttpServer.start(id, config.listenerHost(), config.metricsPort(), metrics,
                 HealthCheck.allOf(this::membership, new ReplicaHealthCheck(host), this::replicasSettled)));
-        } catch (final IOException | RuntimeException e) {
+        } catch (final IOException | RuntimeException | Error e) {
+            // Errors too (a class missing from a trimmed runtime): what started must stop, or its threads linger.
             closeAll();
             throw e;
         }
