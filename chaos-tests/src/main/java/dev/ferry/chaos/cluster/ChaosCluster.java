@@ -40,6 +40,9 @@ import static org.awaitility.Awaitility.await;
  * <p>Not thread-safe: one test thread builds and closes it; nemeses act on its nodes one at a time.
  */
 public final class ChaosCluster implements AutoCloseable {
+    private static final String ELECTION_LOGS =
+        "-Dorg.slf4j.simpleLogger.log.org.apache.ratis.server.impl.LeaderElection=info"
+        + " -Dorg.slf4j.simpleLogger.log.org.apache.ratis.server.impl.FollowerState=info";
     /** Client protocol port of every node. */
     public static final int CLIENT_PORT = 9092;
     /** Metrics and health port of every node. */
@@ -93,6 +96,8 @@ public final class ChaosCluster implements AutoCloseable {
                 .withEnv("FERRY_ADVERTISED_HOST", ip)
                 .withEnv("FERRY_CONTROLLER_VOTERS", voters.toString())
                 .withEnv("FERRY_HEAP_OPTS", "-Xms" + Math.min(128, heapMb) + "m -Xmx" + heapMb + "m")
+                // Election rounds in the node logs of the report: what an unavailability figure is made of.
+                .withEnv("FERRY_JVM_OPTS", ELECTION_LOGS)
                 .withEnv(extraEnv)
                 // Testcontainers' default wait checks mapped ports, which these nodes do not publish. Live, not
                 // ready: a node is ready only once a quorum runs, and the others start after it.
@@ -145,8 +150,13 @@ public final class ChaosCluster implements AutoCloseable {
      * @param timeout how long at most
      */
     public void awaitAllReady(final Duration timeout) {
-        await("every node ready").atMost(timeout).pollInterval(Duration.ofMillis(500))
-            .until(() -> nodes.stream().allMatch(ChaosNode::isReady));
+        try {
+            await("every node ready").atMost(timeout).pollInterval(Duration.ofMillis(500))
+                .until(() -> nodes.stream().allMatch(ChaosNode::isReady));
+        } catch (final RuntimeException e) {
+            throw new IllegalStateException("not every node ready within " + timeout.toSeconds() + " s: "
+                + nodes.stream().map(n -> n.name() + ": " + n.readiness()).collect(Collectors.joining("; ")), e);
+        }
     }
 
     /** @return a random node */
@@ -180,6 +190,26 @@ public final class ChaosCluster implements AutoCloseable {
      *
      * @param dir the report directory
      */
+    /**
+     * Asks every running node's JVM for a thread dump (SIGQUIT), which it prints to its log: for a failed run,
+     * what each thread was doing at its end. A paused node answers when it is resumed, a killed one not at all.
+     */
+    public void dumpThreads() {
+        for (final ChaosNode n : nodes) {
+            if (n.containerId() == null) {
+                continue;
+            }
+            try {
+                docker().killContainerCmd(n.containerId()).withSignal("QUIT").exec();
+                // The JVM prints it on its own thread: wait until it is in the log that is collected next.
+                await("thread dump of node-" + n.id()).atMost(Duration.ofSeconds(10)).pollInterval(
+                    Duration.ofMillis(200)).until(() -> n.container().getLogs().contains("Full thread dump"));
+            } catch (final RuntimeException e) {
+                LOG.warn("node={} no thread dump: {}", n.id(), e.toString());
+            }
+        }
+    }
+
     public void writeLogs(final Path dir) {
         try {
             Files.createDirectories(dir);

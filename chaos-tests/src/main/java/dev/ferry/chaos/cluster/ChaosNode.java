@@ -141,6 +141,21 @@ public final class ChaosNode {
         return httpOk("/health/ready");
     }
 
+    /** @return what {@code GET /health/ready} answers (status and body, with the reasons of a node not ready) */
+    public String readiness() {
+        try {
+            final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + ip + ":"
+                + ChaosCluster.METRICS_PORT + "/health/ready")).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() + " " + r.body().strip();
+        } catch (final IOException e) {
+            return e.toString();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return e.toString();
+        }
+    }
+
     /** @return whether {@code GET /health/live} answers 200 */
     public boolean isLive() {
         return httpOk("/health/live");

@@ -11,6 +11,7 @@ import dev.ferry.chaos.nemesis.FaultSchedule;
 import dev.ferry.chaos.nemesis.Nemesis;
 import dev.ferry.chaos.nemesis.NemesisContext;
 import dev.ferry.chaos.report.ChaosReport;
+import dev.ferry.chaos.report.HistoryFile;
 import dev.ferry.chaos.report.RunInfo;
 import dev.ferry.chaos.workload.ChaosWorkload;
 import dev.ferry.chaos.workload.FinalReader;
@@ -78,6 +79,7 @@ final class ChaosRun {
         settings.put("nemeses", String.join(", ", nemeses.stream().map(Nemesis::name).toList()));
         List<String> faults = List.of();
         CheckResult result = null;
+        boolean failed = true;
         try (ChaosCluster cluster = ChaosCluster.start(nodes, 384, Map.of(
                 "FERRY_OFFSETS_TOPIC_NUM_PARTITIONS", "4",
                 "FERRY_NUM_PARTITIONS", Integer.toString(PARTITIONS)));
@@ -100,11 +102,17 @@ final class ChaosRun {
                     settings.put("workload", workload.stats().describe());
                     new FinalReader(cluster.clientAddresses(), recorder).read(TOPIC);
                 }
+                failed = false;
             } finally {
                 settings.put("faults applied", Integer.toString(faults.size()));
                 final History history = recorder.history();
                 result = new HistoryChecker().check(history);
                 ChaosReport.write(reportDir, new RunInfo(name, seed, settings), history, result);
+                if (failed || !result.valid() || result.unavailability().p99Ms() >= MAX_P99_UNAVAILABILITY_MS) {
+                    // Every operation and every node thread, for digging into a failed run; large, so only then.
+                    HistoryFile.write(reportDir.resolve(HistoryFile.FILE_NAME), history);
+                    cluster.dumpThreads();
+                }
                 cluster.writeLogs(reportDir);
                 LOG.info("chaos run {} seed={}: {}\nfaults:\n  {}", name, seed, result.describe(),
                     String.join("\n  ", faults));
