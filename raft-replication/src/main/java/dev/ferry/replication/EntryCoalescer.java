@@ -24,7 +24,7 @@ import java.util.function.Function;
  * caller before they are queued, so a bad batch fails alone instead of failing its neighbours' entry.
  *
  * <p>Thread-safe: any thread may {@link #submit}; entries are sent in queue order under the coalescer's lock,
- * so Ratis appends them in the order the requests arrived.
+ * so Ratis appends them in the order the requests arrived; requests are answered outside it.
  */
 final class EntryCoalescer {
     private final int maxInFlight;
@@ -68,14 +68,24 @@ final class EntryCoalescer {
      */
     CompletableFuture<AppendResult> submit(final ByteBuffer batches, final Acks acks) {
         final Pending p = new Pending(batches, batchCount(batches), acks);
+        final List<Sent> sent;
         synchronized (this) {
             queue.add(p);
-            maybeSend();
+            sent = sendReady();
         }
+        listen(sent);
         return p.future;
     }
 
-    private void maybeSend() {
+    /**
+     * Hands the queued requests to Raft as entries, in queue order; called with the lock held. The entries'
+     * futures are listened to once it is released ({@link #listen}): their answers complete callers' futures,
+     * whose own callbacks take other locks (the producer admission gate, which is held while submitting here).
+     * Answering under this lock deadlocked a node's storage pool with a produce request thread (found by the
+     * 5-node chaos run's thread dump).
+     */
+    private List<Sent> sendReady() {
+        List<Sent> sent = List.of();
         while (inFlight < maxInFlight && !queue.isEmpty()) {
             final List<Pending> entry = new ArrayList<>();
             ByteString data = ByteString.EMPTY;
@@ -89,14 +99,26 @@ final class EntryCoalescer {
                 data = data.concat(UnsafeByteOperations.unsafeWrap(next.bytes.duplicate()));
             }
             inFlight++;
-            final EntryFutures sent = sender.apply(data);
-            sent.appended().whenComplete((result, error) -> complete(entry, Acks.LEADER, result, error));
-            sent.committed().whenComplete((result, error) -> {
+            if (sent.isEmpty()) {
+                sent = new ArrayList<>(1);
+            }
+            sent.add(new Sent(entry, sender.apply(data)));
+        }
+        return sent;
+    }
+
+    /** Answers each entry's requests when it is written and committed; never called with the lock held. */
+    private void listen(final List<Sent> sent) {
+        for (final Sent s : sent) {
+            s.futures().appended().whenComplete((result, error) -> complete(s.entry(), Acks.LEADER, result, error));
+            s.futures().committed().whenComplete((result, error) -> {
+                final List<Sent> next;
                 synchronized (this) {
                     inFlight--;
-                    maybeSend();
+                    next = sendReady();
                 }
-                complete(entry, Acks.ALL, result, error);
+                listen(next);
+                complete(s.entry(), Acks.ALL, result, error);
             });
         }
     }
@@ -140,6 +162,10 @@ final class EntryCoalescer {
     record EntryFutures(CompletableFuture<EntryOutcome> appended, CompletableFuture<EntryOutcome> committed) {
     }
 
+
+    /** An entry handed to Raft: its requests and its futures. */
+    private record Sent(List<Pending> entry, EntryFutures futures) {
+    }
 
     private static final class Pending {
         final ByteBuffer bytes;
