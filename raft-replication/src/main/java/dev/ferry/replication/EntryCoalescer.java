@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -24,22 +25,28 @@ import java.util.function.Function;
  * caller before they are queued, so a bad batch fails alone instead of failing its neighbours' entry.
  *
  * <p>Thread-safe: any thread may {@link #submit}; entries are sent in queue order under the coalescer's lock,
- * so Ratis appends them in the order the requests arrived; requests are answered outside it.
+ * so Ratis appends them in the order the requests arrived; requests are answered outside it, on the answers
+ * executor.
  */
 final class EntryCoalescer {
     private final int maxInFlight;
     private final int maxEntryBytes;
+    private final Executor answers;
     private final Function<ByteString, EntryFutures> sender;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
 
     /**
      * @param maxInFlight entries replicated at once (pipelining) before requests queue
+     * @param answers where requests are answered: never the threads that complete the sender's futures (Ratis
+     *                completes them holding its own locks, which a sender waits for under this coalescer's lock)
      * @param maxEntryBytes the most batch bytes one entry carries
      * @param sender submits one entry's data and returns its futures
      */
-    EntryCoalescer(final int maxInFlight, final int maxEntryBytes, final Function<ByteString, EntryFutures> sender) {
+    EntryCoalescer(final int maxInFlight, final Executor answers, final int maxEntryBytes,
+                   final Function<ByteString, EntryFutures> sender) {
         this.maxInFlight = maxInFlight;
+        this.answers = answers;
         this.maxEntryBytes = maxEntryBytes;
         this.sender = sender;
     }
@@ -107,11 +114,15 @@ final class EntryCoalescer {
         return sent;
     }
 
-    /** Answers each entry's requests when it is written and committed; never called with the lock held. */
+    /**
+     * Answers each entry's requests when it is written and committed, on the answers executor; never called with
+     * the lock held.
+     */
     private void listen(final List<Sent> sent) {
         for (final Sent s : sent) {
-            s.futures().appended().whenComplete((result, error) -> complete(s.entry(), Acks.LEADER, result, error));
-            s.futures().committed().whenComplete((result, error) -> {
+            s.futures().appended().whenCompleteAsync((result, error) -> complete(s.entry(), Acks.LEADER, result,
+                error), answers);
+            s.futures().committed().whenCompleteAsync((result, error) -> {
                 final List<Sent> next;
                 synchronized (this) {
                     inFlight--;
@@ -119,7 +130,7 @@ final class EntryCoalescer {
                 }
                 listen(next);
                 complete(s.entry(), Acks.ALL, result, error);
-            });
+            }, answers);
         }
     }
 

@@ -83,6 +83,13 @@ public final class RaftServerHost implements Closeable {
     private final CatchUpSource catchUpSource;
     /** Partition-log I/O of every replica here; never interrupted (see SerialExecutor). */
     private final ExecutorService ioPool;
+    /**
+     * Answers produce requests when their entries are written and committed. Never Ratis' own threads: Ratis
+     * completes replies while holding a division's lock (a leader stepping down answers every pending request
+     * under it), and an answer may need the coalescer's lock, whose holder may be waiting inside Ratis for that
+     * division's lock (found by the 5-node chaos run's thread dump).
+     */
+    private final ExecutorService answerPool;
     private final ReplicaListeners listeners = new ReplicaListeners();
     /** Replicas whose Raft group is started: reloaded at start, or added and started by {@link #addReplica}. */
     private final Set<PartitionId> ready = ConcurrentHashMap.newKeySet();
@@ -113,6 +120,12 @@ public final class RaftServerHost implements Closeable {
         final AtomicInteger ioThreads = new AtomicInteger();
         this.ioPool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
             final Thread t = new Thread(r, "ferry-log-io-" + nodeId + "-" + ioThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        final AtomicInteger answerThreads = new AtomicInteger();
+        this.answerPool = Executors.newFixedThreadPool(2, r -> {
+            final Thread t = new Thread(r, "ferry-answers-" + nodeId + "-" + answerThreads.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -408,7 +421,8 @@ public final class RaftServerHost implements Closeable {
                     return acks == Acks.NONE ? CompletableFuture.completedFuture(AppendResult.UNKNOWN) : answered;
                 }
                 result = coalescers.computeIfAbsent(partition, p -> new EntryCoalescer(MAX_ENTRIES_IN_FLIGHT,
-                    maxEntryBytes, data -> submit(p, sm, data))).submit(batches, acks == Acks.NONE ? Acks.ALL : acks);
+                    answerPool, maxEntryBytes, data -> submit(p, sm, data)))
+                    .submit(batches, acks == Acks.NONE ? Acks.ALL : acks);
                 if (idempotent) {
                     gate.track(batch, result);
                 }
@@ -625,6 +639,7 @@ public final class RaftServerHost implements Closeable {
         } finally {
             // Not shutdownNow(): an interrupt would close channels of logs still being closed.
             ioPool.shutdown();
+            answerPool.shutdown();
             logManager.close();
         }
         LOG.info("node={} raft server stopped", nodeId);
