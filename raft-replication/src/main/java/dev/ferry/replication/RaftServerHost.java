@@ -162,10 +162,8 @@ public final class RaftServerHost implements Closeable {
     }
 
     /**
-     * A replica with a leadership priority. Ratis moves leadership to the caught-up replica with the highest
-     * priority, but its candidates also wait for a higher-priority replica's vote until the round times out, which
-     * delays every election after that replica's machine dies: Ferry gives all replicas the same priority and
-     * balances leaders itself (the node's reconciler).
+     * A replica with a leadership priority: Ratis moves leadership to the caught-up replica with the highest
+     * priority, so a partition's preferred leader takes its leadership back when its node returns.
      *
      * @param nodeId a node's id
      * @param address its Raft address, host:port
@@ -476,9 +474,10 @@ public final class RaftServerHost implements Closeable {
 
     /**
      * Moves a partition's leadership to another replica (this node must lead it). Ratis hands leadership only to
-     * a replica with the highest priority. Ferry gives every replica the same one, so this is a plain transfer;
-     * a group whose priorities differ (made by an older version) first gets the target's raised above the others
-     * by a configuration change, which the node's reconciler evens out later.
+     * a replica with the highest priority, and a partition's preferred leader has it: to move leadership
+     * elsewhere (a graceful stop of the preferred leader's node, an operator's choice), the target's priority is
+     * first raised above the others by a configuration change. {@link #currentPeers} shows it; the node's
+     * reconciler restores the preferred priorities later.
      *
      * @param partition the partition
      * @param targetNodeId the replica to lead
@@ -501,7 +500,7 @@ public final class RaftServerHost implements Closeable {
             throw new IOException("leadership transfer of partition=" + partition + ": node=" + targetNodeId
                 + " is not a replica; replicas=" + peers);
         }
-        if (target.getPriority() < highest) {
+        if (target.getPriority() <= highest) {
             final List<RaftPeer> raised = new ArrayList<>(peers.size());
             for (final RaftPeer p : peers) {
                 raised.add(p == target ? peer(targetNodeId, p.getAddress(), highest + 1) : p);

@@ -32,12 +32,8 @@ import java.util.function.BiPredicate;
  * every replica no longer assigned, applies changed topic configs to open logs, and on the leader of a
  * partition under reassignment changes the Raft membership to the target replicas, then tells the controller.
  *
- * <p>Leader balancing, as Kafka's preferred replica election: the leader of a partition whose preferred replica
- * (the first assigned) has been in sync for a while hands leadership to it. Every replica has the same Raft
- * priority. Ratis would do the balancing itself for a preferred replica of higher priority, but a candidate then
- * waits for that replica's vote until its election round times out, in both the pre-vote and the vote: when the
- * preferred leader's machine dies, the usual case, every election took up to two election timeouts longer (the
- * chaos runs' leader kills: 4 to 6 s without a leader instead of 1 to 3).
+ * <p>Every replica's first assigned node gets the highest Raft priority, so Ratis hands leadership back to a
+ * partition's preferred leader once that node has returned and caught up (leader balancing).
  *
  * <p>Passes run on one thread: on every new metadata image and every second while work is left (a peer not
  * yet reachable, a membership change refused). Membership changes, which wait for new replicas to catch up,
@@ -46,22 +42,8 @@ import java.util.function.BiPredicate;
 public final class ReplicaReconciler implements Closeable, ReplicaListener {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaReconciler.class);
     private static final long RETRY_MS = 1000;
-    /**
-     * How long a leadership stays off its preferred replica before it is moved back (and how long a priority
-     * other than the assignment's stays before it is restored): a graceful stop moves leaderships off a node that
-     * is still in sync, and must not get them back.
-     */
+    /** How long a raised priority (leadership moved off the preferred leader) stays before it is restored. */
     private static final long PRIORITY_RESTORE_DELAY_MS = 10_000;
-    /**
-     * A preferred replica takes leadership back only once it answers its leader and is this close: while Ratis
-     * transfers leadership it refuses writes until the target has caught up, so the transfer must be short, and
-     * it gives up after {@link #BALANCE_TRANSFER_TIMEOUT_MS}.
-     */
-    private static final long BALANCE_MAX_LAG_MS = 1_000;
-    private static final long BALANCE_MAX_LAG_ENTRIES = 20;
-    private static final long BALANCE_TRANSFER_TIMEOUT_MS = 2_000;
-    /** Every replica's Raft priority (see the class comment). */
-    private static final int PRIORITY = 1;
 
     /**
      * Where a partition's replicas are meant to be.
@@ -239,7 +221,7 @@ public final class ReplicaReconciler implements Closeable, ReplicaListener {
         // then waits ("initializing") for the leader to add it instead of campaigning. Starting with the target
         // membership would let two new replicas elect one of them in a group of their own.
         final List<Integer> members = a.replicas();
-        final List<RaftPeer> peers = peers(d, members);
+        final List<RaftPeer> peers = peers(d, members, members);
         if (peers == null) {
             return false;
         }
@@ -267,17 +249,13 @@ public final class ReplicaReconciler implements Closeable, ReplicaListener {
      * On the leader: moves the partition's Raft configuration towards its assignment one replica at a time (add
      * a missing target replica once its node has started it, else remove one that is not in the target, since
      * Ratis refuses a change of a majority at once), tells the controller when the configuration equals the
-     * target, evens out priorities that differ (a transfer in a group of an older version raised one), and
-     * balances leadership ({@link #balanceLeadership}).
+     * target, and restores the preferred leader's priority after a leadership transfer raised another's.
      *
      * @return false while work is left for a later pass
      */
     private boolean maybeReassign(final Desired d, final PartitionId p, final Assignment a) {
         final PartitionStateMachine sm = host.stateMachine(p);
         if (sm == null || !sm.isLeaderReady() || changing.contains(p)) {
-            if (sm == null || !sm.isLeader()) {
-                driftSince.remove(p);
-            }
             return true;
         }
         final List<RaftPeer> current;
@@ -295,20 +273,21 @@ public final class ReplicaReconciler implements Closeable, ReplicaListener {
             return false;
         }
         final boolean last = new HashSet<>(next).equals(new HashSet<>(goal));
-        if (!reassigning && last && prioritiesMatch(current)) {
-            return balanceLeadership(p, goal.get(0));
+        if (!reassigning && last && prioritiesMatch(current, goal)) {
+            driftSince.remove(p);
+            return true;
         }
         if (!reassigning && (!last || !drifted(p))) {
             return false;
         }
-        final List<RaftPeer> peers = peers(d, last ? goal : next);
+        final List<RaftPeer> peers = peers(d, last ? goal : next, goal);
         if (peers == null) {
             return false;
         }
         changing.add(p);
         membership.execute(() -> {
             try {
-                if (!last || !prioritiesMatch(current)) {
+                if (!last || !prioritiesMatch(current, goal)) {
                     host.changeReplicas(p, peers);
                 }
                 if (last && reassigning) {
@@ -377,73 +356,36 @@ public final class ReplicaReconciler implements Closeable, ReplicaListener {
         return next;
     }
 
-    /**
-     * On the leader: hands leadership to the partition's preferred replica once that has been away from it for
-     * {@link #PRIORITY_RESTORE_DELAY_MS} and is in sync.
-     *
-     * @return false while that is left for a later pass
-     */
-    private boolean balanceLeadership(final PartitionId p, final int preferred) {
-        if (preferred == nodeId) {
-            driftSince.remove(p);
-            return true;
-        }
-        if (!drifted(p)) {
-            return false;
-        }
-        try {
-            if (!host.inSyncReplicas(p, BALANCE_MAX_LAG_MS, BALANCE_MAX_LAG_ENTRIES)
-                .contains(Integer.toString(preferred))) {
-                return false;
-            }
-        } catch (final IOException | RuntimeException e) {
-            return false;
-        }
-        changing.add(p);
-        membership.execute(() -> {
-            try {
-                host.transferLeadership(p, Integer.toString(preferred), BALANCE_TRANSFER_TIMEOUT_MS);
-                LOG.info("partition={} node={} leadership handed back to its preferred replica node={}", p, nodeId,
-                    preferred);
-                driftSince.remove(p);
-            } catch (final IOException | RuntimeException e) {
-                LOG.warn("partition={} node={} could not hand leadership to its preferred replica node={}, will try"
-                    + " again in {} ms: {}", p, nodeId, preferred, PRIORITY_RESTORE_DELAY_MS, e.toString());
-                // A transfer refuses writes while it lasts: not again at once.
-                driftSince.put(p, System.nanoTime());
-            } finally {
-                changing.remove(p);
-                passes.execute(this::pass);
-            }
-        });
-        return true;
-    }
-
-    /** A leadership or priority that differs from the assignment's is put back only after a while. */
+    /** A priority that differs from the assignment's is restored only after a while: a graceful stop raised it. */
     private boolean drifted(final PartitionId p) {
         final long now = System.nanoTime();
         final long since = driftSince.computeIfAbsent(p, k -> now);
         return now - since >= TimeUnit.MILLISECONDS.toNanos(PRIORITY_RESTORE_DELAY_MS);
     }
 
-    private static boolean prioritiesMatch(final List<RaftPeer> current) {
+    private static boolean prioritiesMatch(final List<RaftPeer> current, final List<Integer> goal) {
         for (final RaftPeer peer : current) {
-            if (peer.getPriority() != PRIORITY) {
+            final int node = Integer.parseInt(peer.getId().toString());
+            if (peer.getPriority() != priority(goal, node)) {
                 return false;
             }
         }
         return true;
     }
 
-    /** @return the Raft peers of the nodes, all of the same priority; null when one is unknown */
-    private static List<RaftPeer> peers(final Desired d, final List<Integer> nodes) {
+    private static int priority(final List<Integer> goal, final int node) {
+        return !goal.isEmpty() && goal.get(0) == node ? 2 : 1;
+    }
+
+    /** @return the Raft peers of the nodes, the goal's first with the highest priority; null when one is unknown */
+    private static List<RaftPeer> peers(final Desired d, final List<Integer> nodes, final List<Integer> goal) {
         final List<RaftPeer> peers = new ArrayList<>(nodes.size());
         for (final int node : nodes) {
             final String address = d.raftAddress(node);
             if (address == null) {
                 return null;
             }
-            peers.add(RaftServerHost.peer(Integer.toString(node), address, PRIORITY));
+            peers.add(RaftServerHost.peer(Integer.toString(node), address, priority(goal, node)));
         }
         return peers;
     }
