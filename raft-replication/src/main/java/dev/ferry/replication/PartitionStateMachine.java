@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -792,7 +793,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
 
     private static boolean isInterrupt(final Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException) {
+            if (t instanceof InterruptedException || t instanceof InterruptedIOException) {
                 return true;
             }
         }

@@ -117,18 +117,8 @@ public final class RaftServerHost implements Closeable {
         this.nodeId = nodeId;
         this.maxEntryBytes = tuning.maxEntryBytes();
         this.catchUpSource = catchUpSource;
-        final AtomicInteger ioThreads = new AtomicInteger();
-        this.ioPool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-            final Thread t = new Thread(r, "ferry-log-io-" + nodeId + "-" + ioThreads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        final AtomicInteger answerThreads = new AtomicInteger();
-        this.answerPool = Executors.newFixedThreadPool(2, r -> {
-            final Thread t = new Thread(r, "ferry-answers-" + nodeId + "-" + answerThreads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.ioPool = daemonPool(Math.max(2, Runtime.getRuntime().availableProcessors()), "ferry-log-io-" + nodeId);
+        this.answerPool = daemonPool(2, "ferry-answers-" + nodeId);
         this.dataDir = Files.createDirectories(dataDir);
         this.durability = durability;
         this.logConfig = logConfig;
@@ -470,6 +460,15 @@ public final class RaftServerHost implements Closeable {
         }
         throw new ReplicaUnhealthyException("append failed: partition=" + partition + " node=" + nodeId + ": "
             + cause, cause);
+    }
+
+    private static ExecutorService daemonPool(final int threads, final String name) {
+        final AtomicInteger count = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, r -> {
+            final Thread t = new Thread(r, name + "-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**

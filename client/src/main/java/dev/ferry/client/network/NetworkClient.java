@@ -151,7 +151,7 @@ public final class NetworkClient implements AutoCloseable {
         if (existing != null && !existing.isDone()) {
             return false;
         }
-        if (existing != null && !existing.isCompletedExceptionally() && existing.join().isOpen()) {
+        if (isOpen(existing)) {
             return true;
         }
         final Long failedAt = connectFailedAt.get(address);
@@ -191,7 +191,7 @@ public final class NetworkClient implements AutoCloseable {
             final CompletableFuture<FerryConnection> c = connections.get(address);
             if (c == null || !c.isDone()) {
                 untried.add(address);
-            } else if (c.isCompletedExceptionally() || !c.join().isOpen()) {
+            } else if (!isOpen(c)) {
                 failed.add(address);
             } else {
                 open.add(address);
@@ -233,10 +233,14 @@ public final class NetworkClient implements AutoCloseable {
             });
     }
 
+    /** @return true when the connect has completed with a connection that is still open */
+    private static boolean isOpen(final CompletableFuture<FerryConnection> connect) {
+        return connect != null && connect.isDone() && !connect.isCompletedExceptionally() && connect.join().isOpen();
+    }
+
     private CompletableFuture<FerryConnection> connection(final String address) {
         final CompletableFuture<FerryConnection> existing = connections.get(address);
-        if (existing != null && (!existing.isDone() || !existing.isCompletedExceptionally()
-            && existing.join().isOpen())) {
+        if (existing != null && (!existing.isDone() || isOpen(existing))) {
             return existing;
         }
         final int colon = address.lastIndexOf(':');
