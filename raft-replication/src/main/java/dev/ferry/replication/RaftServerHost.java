@@ -152,8 +152,10 @@ public final class RaftServerHost implements Closeable {
     }
 
     /**
-     * A replica with a leadership priority: Ratis moves leadership to the caught-up replica with the highest
-     * priority, so a partition's preferred leader takes its leadership back when its node returns.
+     * A replica with a leadership priority. Ratis moves leadership to the caught-up replica with the highest
+     * priority, but its candidates also wait for a higher-priority replica's vote until the round times out, which
+     * delays every election after that replica's machine dies: Ferry uses a higher priority only for a new
+     * partition's first election and balances leaders itself (the node's reconciler).
      *
      * @param nodeId a node's id
      * @param address its Raft address, host:port
@@ -473,10 +475,9 @@ public final class RaftServerHost implements Closeable {
 
     /**
      * Moves a partition's leadership to another replica (this node must lead it). Ratis hands leadership only to
-     * a replica with the highest priority, and a partition's preferred leader has it: to move leadership
-     * elsewhere (a graceful stop of the preferred leader's node, an operator's choice), the target's priority is
-     * first raised above the others by a configuration change. {@link #currentPeers} shows it; the node's
-     * reconciler restores the preferred priorities later.
+     * a replica with no other of higher priority: when another has one (a new partition's preferred replica), the
+     * target's is first raised to it by a configuration change. {@link #currentPeers} shows it; the node's
+     * reconciler evens priorities out later.
      *
      * @param partition the partition
      * @param targetNodeId the replica to lead
@@ -499,10 +500,10 @@ public final class RaftServerHost implements Closeable {
             throw new IOException("leadership transfer of partition=" + partition + ": node=" + targetNodeId
                 + " is not a replica; replicas=" + peers);
         }
-        if (target.getPriority() <= highest) {
+        if (target.getPriority() < highest) {
             final List<RaftPeer> raised = new ArrayList<>(peers.size());
             for (final RaftPeer p : peers) {
-                raised.add(p == target ? peer(targetNodeId, p.getAddress(), highest + 1) : p);
+                raised.add(p == target ? peer(targetNodeId, p.getAddress(), highest) : p);
             }
             changeReplicas(partition, raised);
         }
