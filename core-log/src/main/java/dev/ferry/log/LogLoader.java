@@ -26,11 +26,14 @@ import java.util.TreeMap;
  *       without their {@code .log} are deleted (indexes are derived data); any other unknown file stops the open
  *       with {@link LogDirectoryException}, since Ferry never deletes what it does not own. The deletions happen
  *       only once the segments loaded: an open that is refused leaves every file as it was.</li>
- *   <li>Segments below the recovery point are trusted: their indexes are sanity-checked and rebuilt when bad.
- *       After a clean shutdown (marker file present) every segment is trusted.</li>
- *   <li>Segments from the one holding the recovery point on are recovered: every batch is checked (length,
- *       magic, offset continuity, term and raft index order, CRC32C), the indexes rebuilt, and the file cut at
- *       the first invalid byte. Segments after a cut hold only unflushed data and are deleted with it.</li>
+ *   <li>After a clean shutdown (marker file present) every segment is trusted: its indexes are sanity-checked
+ *       and rebuilt when bad.</li>
+ *   <li>After a crash every segment is recovered: every batch is checked (length, magic, offset continuity,
+ *       term and raft index order, CRC32C) and the indexes rebuilt. Kafka checks only from the recovery point
+ *       on, which leaves a bit flipped in older data (a bad sector, a damaged copy) to be served; Ferry reads
+ *       each segment once more at a crash restart instead. From the segment holding the recovery point on, the
+ *       file is cut at the first invalid byte; segments after a cut hold only unflushed data and are deleted
+ *       with it.</li>
  *   <li>Corruption in data the checkpoint says was flushed is not cut silently: the open fails with
  *       {@link LogDirectoryException} naming the segment, so that the replica is repaired from its peers.</li>
  * </ol>
@@ -139,11 +142,11 @@ final class LogLoader {
             final LogSegment segment = LogSegment.open(logIdent, dir, base, config.indexIntervalBytes(),
                 config.segmentIndexBytes(), config.segmentBytes());
             segments.put(base, segment);
-            if (trusted && indexesPresent && segment.loadFromIndexes(scratch, offsetIndexBytes, timeIndexBytes)) {
+            if (clean && indexesPresent && segment.loadFromIndexes(scratch, offsetIndexBytes, timeIndexBytes)) {
                 expectedBase = segment.nextOffset();
                 continue;
             }
-            if (trusted) {
+            if (clean) {
                 LOG.warn("{}index of segment baseOffset={} is missing or corrupt; rebuilding it", logIdent, base);
             }
             final String cut = segment.recover(base);

@@ -481,10 +481,11 @@ class LogRecoveryTest {
 
     // ---------------------------------------------------------------- 6. flipped bits
 
-    @Test
-    void corruptFlushedSegmentWithDamagedIndexIsRefusedAndNothingIsCut() throws IOException {
-        final long seed = 606;
-        final Random rnd = new Random(seed);
+    /** A crash copy of a flushed, checkpointed log of several segments, one bit flipped in its first one. */
+    private record FlippedCopy(Path dir, LogConfig config, Appended victim) {
+    }
+
+    private FlippedCopy flushedCrashCopyWithAFlippedBit(final Random rnd) throws IOException {
         final LogConfig config = smallSegments();
         final PartitionLog log = open(newDir(), config);
         final List<Appended> appended = appendMany(log, rnd, 60);
@@ -496,6 +497,16 @@ class LogRecoveryTest {
         final int victim = first.size() / 2;
         final int at = startPositions(first)[victim] + HEADER + rnd.nextInt(first.get(victim).size() - HEADER);
         flipBit(LogFileNames.logFile(dir, 0), at, rnd.nextInt(8));
+        return new FlippedCopy(dir, config, first.get(victim));
+    }
+
+    @Test
+    void corruptFlushedSegmentWithDamagedIndexIsRefusedAndNothingIsCut() throws IOException {
+        final long seed = 606;
+        final Random rnd = new Random(seed);
+        final FlippedCopy copy = flushedCrashCopyWithAFlippedBit(rnd);
+        final Path dir = copy.dir();
+        final LogConfig config = copy.config();
         Files.write(LogFileNames.offsetIndexFile(dir, 0), randomBytes(rnd, 64));
         final Map<String, String> logsBefore = logFiles(dir);
         final List<String> namesBefore = List.copyOf(snapshot(dir).keySet());
@@ -506,11 +517,28 @@ class LogRecoveryTest {
                 .isInstanceOf(LogDirectoryException.class)
                 .hasMessageContaining("corrupt data below the recovery point")
                 .hasMessageContaining(LogFileNames.logFile(dir, 0).getFileName().toString())
-                .hasMessageContaining("batchBaseOffset=" + first.get(victim).baseOffset());
+                .hasMessageContaining("batchBaseOffset=" + copy.victim().baseOffset());
             assertThat(changes(logsBefore, logFiles(dir))).as("no .log byte cut, seed=%d", seed).isEmpty();
             assertThat(snapshot(dir).keySet()).as("no file deleted, seed=%d", seed)
                 .containsExactlyElementsOf(namesBefore);
         }
+    }
+
+    @Test
+    void corruptFlushedSegmentWithAnIntactIndexIsFoundAfterACrash() throws IOException {
+        // Its index alone looks fine: only reading the batches finds the flipped bit. After a crash every
+        // segment is read, so the damage is refused instead of served.
+        final long seed = 607;
+        final FlippedCopy copy = flushedCrashCopyWithAFlippedBit(new Random(seed));
+        final Path dir = copy.dir();
+        final Map<String, String> logsBefore = logFiles(dir);
+
+        assertThatThrownBy(() -> open(dir, copy.config()))
+            .as("seed=%d", seed)
+            .isInstanceOf(LogDirectoryException.class)
+            .hasMessageContaining("corrupt data below the recovery point")
+            .hasMessageContaining("batchBaseOffset=" + copy.victim().baseOffset());
+        assertThat(changes(logsBefore, logFiles(dir))).as("no .log byte cut, seed=%d", seed).isEmpty();
     }
 
     @Test
