@@ -7,6 +7,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,6 +25,8 @@ import java.util.function.ToLongFunction;
  * <p>Thread-safe.
  */
 public final class LogManager implements Closeable {
+    /** Suffix of a partition directory set aside because its log refused to open. */
+    public static final String DAMAGED_SUFFIX = ".damaged-";
     /** How often retention, flush.ms and checkpoints are checked. */
     public static final long DEFAULT_CHECK_INTERVAL_MS = 30_000;
 
@@ -91,12 +94,30 @@ public final class LogManager implements Closeable {
             log.close();
         }
         if (deleteFiles) {
-            final Path dir = dataDir.resolve(partition);
-            if (Files.exists(dir)) {
-                try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
-                    for (final Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                        Files.delete(f);
-                    }
+            deleteTree(dataDir.resolve(partition));
+        }
+    }
+
+    /**
+     * Moves the directory of a partition whose log refused to open (damaged data the loader will not cut, files
+     * it does not know) aside, to {@code <partition>.damaged-<epoch ms>}, so that the replica can start empty and
+     * be rebuilt from its peers. Ferry deletes nothing of it: the operator inspects and removes it.
+     *
+     * @param partition the partition's directory name
+     * @return where the directory went
+     * @throws IOException on a move error
+     */
+    public Path setAside(final String partition) throws IOException {
+        final Path aside = dataDir.resolve(partition + DAMAGED_SUFFIX + time.milliseconds());
+        Files.move(dataDir.resolve(partition), aside, StandardCopyOption.ATOMIC_MOVE);
+        return aside;
+    }
+
+    private static void deleteTree(final Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+                for (final Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    Files.delete(f);
                 }
             }
         }

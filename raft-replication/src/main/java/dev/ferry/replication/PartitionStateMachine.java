@@ -13,6 +13,7 @@ import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
@@ -132,15 +133,26 @@ public final class PartitionStateMachine extends BaseStateMachine {
         getLifeCycle().startAndTransition(() -> {
             storage.init(raftStorage);
             log = logOpener.apply(partition);
-            loadState();
+            final long checkpointHighWatermark = loadState();
+            if (checkpointHighWatermark > log.logEndOffset()) {
+                // Committed data is gone (a damaged segment cut at start, a lost unsynced tail): serving this log,
+                // or leading with it, would lose acknowledged records.
+                markUnhealthy("start", new IOException("partition log ends at offset=" + log.logEndOffset()
+                    + " below the checkpoint's highWatermark=" + checkpointHighWatermark
+                    + ": committed data is missing; the replica must be rebuilt from its peers"));
+            }
         }, IOException.class);
         LOG.info("partition={} node={} initialized: logEndOffset={} highWatermark={} lastRaftIndex={} snapshot={}",
             partition, nodeId, log.logEndOffset(), highWatermark.offset(), lastWrittenIndex,
             getLatestSnapshot() == null ? "none" : getLatestSnapshot().getTermIndex());
     }
 
-    /** Reads the latest checkpoint and the log's tail: applied term/index, high watermark, producer state. */
-    private void loadState() throws IOException {
+    /**
+     * Reads the latest checkpoint and the log's tail: applied term/index, high watermark, producer state.
+     *
+     * @return the checkpoint's high watermark (0 without one)
+     */
+    private long loadState() throws IOException {
         final SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
         long hw = 0;
         if (snapshot != null) {
@@ -157,6 +169,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
         checkpointProducersOffset = checkpoint == null ? 0
             : Long.parseLong(checkpoint.getProperty("producersCoveredOffset", String.valueOf(hw)));
         rebuildProducerState();
+        return hw;
     }
 
     @Override
@@ -185,10 +198,29 @@ public final class PartitionStateMachine extends BaseStateMachine {
      * {@link #initialize}, so the host calls this once the server has started: a crash between the data write
      * and the Raft entry write leaves data the Raft log does not know.
      *
+     * <p>The other way round, a Raft entry with partition data beyond the partition log's last one means data
+     * the Raft log holds was lost (a segment damaged and cut at start, an unsynced tail gone): the replica goes
+     * out of service, to be rebuilt from its peers.
+     *
      * @param lastRaftIndex the Raft log's last index (or the snapshot's, when the log is empty)
+     * @param raftLog the Raft log, to look for the last entry that carries partition data
      */
-    public void reconcileWithRaftLog(final long lastRaftIndex) {
+    public void reconcileWithRaftLog(final long lastRaftIndex, final RaftLog raftLog) {
         synchronized (writeLock) {
+            // Entries up to the checkpoint are covered by it (their batches may be gone by retention; initialize
+            // checked that the log reaches the checkpoint's high watermark).
+            final SingleFileSnapshotInfo checkpoint = getLatestSnapshot();
+            final long covered = Math.max(lastWrittenIndex, checkpoint == null ? -1 : checkpoint.getIndex());
+            if (!wroteSinceStart && covered < lastRaftIndex) {
+                final long missing = lastDataIndexAfter(raftLog, covered, lastRaftIndex);
+                if (missing > covered) {
+                    markUnhealthy("start", new IOException("the Raft log holds partition data up to raftIndex="
+                        + missing + " but the partition log (with its checkpoint) only up to raftIndex=" + covered
+                        + " (logEndOffset=" + log.logEndOffset() + "): data is missing; the replica must be"
+                        + " rebuilt from its peers"));
+                }
+                return;
+            }
             // Ratis may already be appending when this runs (the server is started). Once it has written an
             // entry here, the cut is no longer ours to make: write() cuts any stale tail itself when an index
             // it already holds arrives again, and apply() reads ends from the log. Cutting now could remove an
@@ -202,6 +234,22 @@ public final class PartitionStateMachine extends BaseStateMachine {
                 partition, nodeId, lastRaftIndex, end);
             lastWrittenIndex = lastRaftIndex;
         }
+    }
+
+    /** @return the index of the Raft log's last entry with partition data above {@code floor}, else floor */
+    private static long lastDataIndexAfter(final RaftLog raftLog, final long floor, final long last) {
+        final long start = Math.max(floor + 1, raftLog.getStartIndex());
+        for (long i = last; i >= start; i--) {
+            try {
+                final LogEntryProto e = raftLog.get(i);
+                if (e != null && e.hasStateMachineLogEntry()) {
+                    return i;
+                }
+            } catch (final IOException e) {
+                return i;
+            }
+        }
+        return floor;
     }
 
     // ---- leader: validate and split the request --------------------------------------------------------------

@@ -1,6 +1,7 @@
 package dev.ferry.replication;
 
 import dev.ferry.log.LogConfig;
+import dev.ferry.log.LogDirectoryException;
 import dev.ferry.log.LogManager;
 import dev.ferry.log.PartitionLog;
 import dev.ferry.log.Time;
@@ -9,6 +10,7 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.LeaderElectionManagementRequest;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -180,7 +182,17 @@ public final class RaftServerHost implements Closeable {
 
     private PartitionLog openLog(final PartitionId partition) {
         try {
-            return logManager.open(partition.name(), checkedLogConfig(partition));
+            try {
+                return logManager.open(partition.name(), checkedLogConfig(partition));
+            } catch (final LogDirectoryException e) {
+                // One damaged partition must not keep the node (every other replica) from starting. Its replica
+                // starts empty instead; its Raft log and checkpoint then show the data as missing, which takes it
+                // out of service until it is rebuilt from its peers.
+                final Path aside = logManager.setAside(partition.name());
+                LOG.error("partition={} node={} log refused to open, moved aside to {}; the replica starts empty and"
+                    + " out of service, to be rebuilt from its peers: {}", partition, nodeId, aside, e.getMessage());
+                return logManager.open(partition.name(), checkedLogConfig(partition));
+            }
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -277,7 +289,7 @@ public final class RaftServerHost implements Closeable {
         final TermIndex snapshot = sm.getLastAppliedTermIndex();
         final long lastIndex = Math.max(last == null ? -1 : last.getIndex(), snapshot == null ? -1
             : snapshot.getIndex());
-        sm.reconcileWithRaftLog(lastIndex);
+        sm.reconcileWithRaftLog(lastIndex, division.getRaftLog());
     }
 
     /**
@@ -377,6 +389,47 @@ public final class RaftServerHost implements Closeable {
         partitions.remove(gid);
         saveGroups();
         logManager.remove(partition.name(), deleteData);
+    }
+
+    /**
+     * Takes an out-of-service replica out of leadership: it stops campaigning, and steps down when it leads, so
+     * that a healthy replica leads and the partition can take writes while this one waits to be rebuilt
+     * ({@link #rebuildReplica}).
+     *
+     * @param partition a partition hosted here
+     * @throws IOException when Ratis refuses
+     */
+    public void retireFromLeadership(final PartitionId partition) throws IOException {
+        final RaftGroupId gid = RaftGroupId.valueOf(partition.raftGroupUuid());
+        final RaftClientReply paused = server.leaderElectionManagement(LeaderElectionManagementRequest.newPause(
+            clientId, server.getId(), gid, callIds.incrementAndGet()));
+        if (!paused.isSuccess()) {
+            throw new IOException("pausing elections of partition=" + partition + " failed: "
+                + paused.getException());
+        }
+        if (server.getDivision(gid).getInfo().isLeader()) {
+            final RaftClientReply reply = server.transferLeadership(new TransferLeadershipRequest(clientId,
+                server.getId(), gid, callIds.incrementAndGet(), null, 10_000));
+            if (!reply.isSuccess()) {
+                throw new IOException("step-down of partition=" + partition + " failed: " + reply.getException());
+            }
+        }
+    }
+
+    /**
+     * Rebuilds a replica that went out of service (a failed disk write, data found damaged or missing at start)
+     * from its peers: its Raft group and partition log are deleted and the replica is added again, empty, with
+     * the group's current replicas; its leader then catches it up as any lagging follower (entries, or a copy of
+     * its segments). Call it only while another replica leads the partition: this one's data is gone after.
+     *
+     * @param partition a partition hosted here
+     * @throws IOException when Ratis refuses the removal or the add
+     */
+    public void rebuildReplica(final PartitionId partition) throws IOException {
+        final List<RaftPeer> peers = currentPeers(partition);
+        LOG.warn("partition={} node={} rebuilding the replica from its peers: deleting its files", partition, nodeId);
+        removeReplica(partition, true);
+        addReplica(partition, peers);
     }
 
     /**

@@ -41,6 +41,9 @@ import java.util.function.BiPredicate;
  * 1 to 3). From then on the leader of a partition whose preferred replica has been away from leadership for a
  * while, and is in sync, hands leadership to it.
  *
+ * <p>An out-of-service replica (a failed disk write, data found damaged or missing at start) is rebuilt from its
+ * peers ({@link #repair}).
+ *
  * <p>Passes run on one thread: on every new metadata image and every second while work is left (a peer not
  * yet reachable, a membership change refused). Membership changes, which wait for new replicas to catch up,
  * run on a separate thread so that they never hold up adding replicas. Thread-safe.
@@ -66,6 +69,10 @@ public final class ReplicaReconciler implements Closeable, ReplicaListener {
     private static final int EVEN_PRIORITY = 1;
     /** The preferred replica's priority in a new partition's Raft group, so that it wins the first election. */
     private static final int FIRST_ELECTION_PRIORITY = 2;
+    /** Between two rebuilds of one replica (a disk that stays full fails each). */
+    private static final long REPAIR_BACKOFF_MS = 30_000;
+    /** Between two looks for a healthy leader to rebuild from. */
+    private static final long REPAIR_WAIT_MS = 2_000;
 
     /**
      * Where a partition's replicas are meant to be.
@@ -119,6 +126,7 @@ public final class ReplicaReconciler implements Closeable, ReplicaListener {
     private final ExecutorService membership;
     private final Set<PartitionId> changing = ConcurrentHashMap.newKeySet();
     private final Map<PartitionId, Long> driftSince = new ConcurrentHashMap<>();
+    private final Map<PartitionId, Long> repairNotBefore = new ConcurrentHashMap<>();
     private volatile Desired desired;
     private volatile boolean retryScheduled;
 
@@ -215,13 +223,18 @@ public final class ReplicaReconciler implements Closeable, ReplicaListener {
             if (!a.hosts().contains(nodeId)) {
                 continue;
             }
-            if (hosted.contains(p) && !host.isAlive(p)) {
+            if (changing.contains(p)) {
+                // A rebuild removes and adds the replica on the membership thread: not under its feet.
+                pending = true;
+            } else if (hosted.contains(p) && !host.isAlive(p)) {
                 // Ratis closed the group after a failure (e.g. a refused snapshot): start the replica afresh.
                 LOG.warn("partition={} node={} replica's Raft group is closed; removing it to add it again", p,
                     nodeId);
                 pending |= !remove(p) || !add(d, p, a);
             } else if (!hosted.contains(p)) {
                 pending |= !add(d, p, a);
+            } else if (!isHealthy(p)) {
+                pending |= !repair(p);
             } else {
                 host.updateLogConfig(p, d.logConfig(p));
                 pending |= !maybeReassign(d, p, a);
@@ -236,6 +249,52 @@ public final class ReplicaReconciler implements Closeable, ReplicaListener {
         if (pending) {
             schedule();
         }
+    }
+
+    private boolean isHealthy(final PartitionId p) {
+        final PartitionStateMachine sm = host.stateMachine(p);
+        return sm == null || sm.isHealthy();
+    }
+
+    /**
+     * Rebuilds an out-of-service replica (a failed disk write, data found damaged or missing at start) from its
+     * peers, as an operator would by deleting its files: first it leaves leadership, then, once a healthy replica
+     * leads the partition (so the data is there to copy), its files are deleted and it is added again, empty.
+     * Tries again after {@link #REPAIR_BACKOFF_MS}, e.g. while a full disk stays full.
+     *
+     * @return false while the repair is left for a later pass
+     */
+    private boolean repair(final PartitionId p) {
+        final PartitionStateMachine sm = host.stateMachine(p);
+        final long now = System.nanoTime();
+        final Long notBefore = repairNotBefore.get(p);
+        if (changing.contains(p) || notBefore != null && now - notBefore < 0) {
+            return false;
+        }
+        final String leader = sm.leaderNodeId();
+        final boolean ledElsewhere = leader != null && !leader.equals(Integer.toString(nodeId)) && !sm.isLeader();
+        changing.add(p);
+        membership.execute(() -> {
+            try {
+                host.retireFromLeadership(p);
+                if (ledElsewhere) {
+                    repairNotBefore.put(p, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPAIR_BACKOFF_MS));
+                    host.rebuildReplica(p);
+                    LOG.info("partition={} node={} replica rebuilt empty; leader node={} catches it up", p, nodeId,
+                        leader);
+                } else {
+                    repairNotBefore.put(p, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REPAIR_WAIT_MS));
+                    LOG.info("partition={} node={} replica out of service waits for a healthy leader to rebuild"
+                        + " from (leader={})", p, nodeId, leader);
+                }
+            } catch (final IOException | RuntimeException e) {
+                LOG.warn("partition={} node={} replica rebuild not done yet, will retry: {}", p, nodeId,
+                    e.toString());
+            } finally {
+                changing.remove(p);
+            }
+        });
+        return false;
     }
 
     private boolean add(final Desired d, final PartitionId p, final Assignment a) {
