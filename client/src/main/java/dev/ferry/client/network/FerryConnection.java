@@ -50,6 +50,11 @@ public final class FerryConnection implements AutoCloseable {
     private final ClientNetwork ownedNetwork;
     /** Requests sent and not answered, by correlation id; event loop only. */
     private final Map<Integer, PendingRequest> pending = new HashMap<>();
+    /**
+     * Since when requests have waited with no answer (System.nanoTime), or 0 when none waits: set by the event
+     * loop, read by any thread ({@link #waitingSince}).
+     */
+    private volatile long waitingSinceNanos;
     private volatile Channel channel;
     private int nextCorrelationId;
     private boolean closed;
@@ -146,6 +151,9 @@ public final class FerryConnection implements AutoCloseable {
         }
         final ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> onTimeout(correlationId),
             timeoutMs, TimeUnit.MILLISECONDS);
+        if (pending.isEmpty()) {
+            waitingSinceNanos = System.nanoTime();
+        }
         pending.put(correlationId, new PendingRequest(key, result, timeout, timeoutMs));
         final ChannelFuture written;
         if (records != null && recordsBytes > 0) {
@@ -192,6 +200,7 @@ public final class FerryConnection implements AutoCloseable {
             return;
         }
         request.timeout.cancel(false);
+        waitingSinceNanos = pending.isEmpty() ? 0 : System.nanoTime();
         final ClientResponse response = new ClientResponse(header, frame);
         if (!request.future.complete(response)) {
             response.close();
@@ -232,6 +241,29 @@ public final class FerryConnection implements AutoCloseable {
     /** @return true until the connection closes */
     public boolean isOpen() {
         return channel.isActive();
+    }
+
+    /**
+     * @return since when (System.nanoTime) requests have waited on this connection with no answer at all, or 0
+     *         when none waits. A node that died without a word (its machine gone, nothing to reset the
+     *         connection) keeps this growing until the requests time out.
+     */
+    public long waitingSince() {
+        return waitingSinceNanos;
+    }
+
+    /**
+     * Gives the connection up without waiting, from any thread: its pending requests fail with a retriable
+     * {@link ConnectionClosedException} naming the reason, as after a timeout.
+     *
+     * @param reason why, for the requests' errors
+     */
+    public void abandon(final String reason) {
+        try {
+            channel.eventLoop().execute(() -> closeWith(reason, null));
+        } catch (final RejectedExecutionException e) {
+            LOG.debug("peer={} connection closed with its network", address);
+        }
     }
 
     /**

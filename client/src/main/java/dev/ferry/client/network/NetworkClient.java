@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe. Futures complete on the network's event loop: callbacks must not block.
  */
 public final class NetworkClient implements AutoCloseable {
+    /** A connection whose requests have waited this long without any answer is asked last for metadata. */
+    public static final long STALLED_MS = 1_000;
     /**
      * After a failed connect, {@link #ready} waits this long before trying the node again: a node that refuses
      * at once (process gone, machine up) would otherwise be retried in a loop.
@@ -163,6 +165,42 @@ public final class NetworkClient implements AutoCloseable {
     }
 
     /**
+     * Gives up the open connection to a node (see {@link FerryConnection#abandon}); its pending requests fail as
+     * retriable. For a connection that waits on a node that has stopped answering while the metadata shows its
+     * work moved elsewhere.
+     *
+     * @param nodeId a node known from the metadata
+     * @param reason why, for the requests' errors
+     */
+    public void abandon(final int nodeId, final String reason) {
+        final NodeEndpoint node = metadata.node(nodeId);
+        if (node != null) {
+            final CompletableFuture<FerryConnection> c = connections.get(node.getHost() + ":" + node.getPort());
+            if (isOpen(c)) {
+                c.join().abandon(reason);
+            }
+        }
+    }
+
+    /**
+     * @param nodeId a node known from the metadata
+     * @return how long requests have waited on the open connection to the node with no answer at all, in ms
+     *         (0 when none waits or there is no open connection)
+     */
+    public long waitingMs(final int nodeId) {
+        final NodeEndpoint node = metadata.node(nodeId);
+        return node == null ? 0 : waitingMs(connections.get(node.getHost() + ":" + node.getPort()));
+    }
+
+    private static long waitingMs(final CompletableFuture<FerryConnection> c) {
+        if (!isOpen(c)) {
+            return 0;
+        }
+        final long since = c.join().waitingSince();
+        return since == 0 ? 0 : (System.nanoTime() - since) / 1_000_000;
+    }
+
+    /**
      * Sends to the first node that answers: known nodes first, then the bootstrap addresses.
      *
      * @param key the API
@@ -179,13 +217,16 @@ public final class NetworkClient implements AutoCloseable {
     }
 
     /**
-     * Nodes with an open connection first, then those not tried yet, and those whose last connect failed last:
-     * a dead node's connect takes the whole connect timeout, and after a leader's machine dies it is the one
-     * node every client knows, so asking it first would delay every metadata refresh by that timeout.
+     * Nodes with an open connection that answers first, then those not tried yet, then open connections whose
+     * requests have waited over {@link #STALLED_MS} without an answer, and those whose last connect failed last:
+     * a dead node's connect takes the whole connect timeout, a request to a machine that died without closing its
+     * connections the whole request timeout, and after a leader's machine dies it is the one node every client
+     * knows, so asking it first would delay every metadata refresh by that timeout.
      */
     private List<String> byLiveness(final Set<String> addresses) {
         final List<String> open = new ArrayList<>();
         final List<String> untried = new ArrayList<>();
+        final List<String> stalled = new ArrayList<>();
         final List<String> failed = new ArrayList<>();
         for (final String address : addresses) {
             final CompletableFuture<FerryConnection> c = connections.get(address);
@@ -193,11 +234,14 @@ public final class NetworkClient implements AutoCloseable {
                 untried.add(address);
             } else if (!isOpen(c)) {
                 failed.add(address);
+            } else if (waitingMs(c) > STALLED_MS) {
+                stalled.add(address);
             } else {
                 open.add(address);
             }
         }
         open.addAll(untried);
+        open.addAll(stalled);
         open.addAll(failed);
         return open;
     }

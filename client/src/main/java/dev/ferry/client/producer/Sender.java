@@ -58,6 +58,9 @@ final class Sender implements Runnable {
     private final CompletableFuture<Void> producerIdReady;
     private final LinkedBlockingQueue<Runnable> events = new LinkedBlockingQueue<>();
     private final Map<Integer, Integer> inFlightPerNode = new HashMap<>();
+    /** The partitions of the requests in flight, per node (a partition counted once per request). */
+    private final Map<Integer, Map<TopicPartition, Integer>> inFlightPartitions = new HashMap<>();
+    private long lastStallRefreshMs = Long.MIN_VALUE / 2;
     private volatile boolean closing;
     private volatile boolean forced;
     private boolean refreshing;
@@ -189,12 +192,51 @@ final class Sender implements Runnable {
             maxWait = Math.max(1, config.retryBackoffMs());
         }
         ready.forEach(this::sendProduce);
+        abandonStalledNodes(now);
         final long wait = accumulator.nextReadyDelay(now, maxWait);
         Runnable event = wait > 0 ? events.poll(wait, TimeUnit.MILLISECONDS) : events.poll();
         while (event != null) {
             event.run();
             event = events.poll();
         }
+    }
+
+    /**
+     * A leader whose machine died without closing its connections (killed, cut off) never answers, and its
+     * requests would wait out request.timeout.ms before their batches went to the new leader. When requests to a
+     * node have waited {@link NetworkClient#STALLED_MS} without any answer, the metadata is refreshed (from nodes
+     * that answer); once it shows every partition of those requests led elsewhere, the connection is given up and
+     * the batches retried there at once. Safe under idempotence: a batch the old leader did write is answered as
+     * a duplicate by the new one, which holds it if it was committed.
+     */
+    private void abandonStalledNodes(final long now) {
+        for (final Map.Entry<Integer, Map<TopicPartition, Integer>> e : inFlightPartitions.entrySet()) {
+            final int node = e.getKey();
+            final long waited = client.waitingMs(node);
+            if (waited <= NetworkClient.STALLED_MS || e.getValue().isEmpty()) {
+                continue;
+            }
+            if (ledElsewhere(node, e.getValue().keySet())) {
+                final String reason = "node=" + node + " has not answered for " + waited + " ms and the metadata"
+                    + " shows the leaders of " + e.getValue().keySet() + " on other nodes";
+                LOG.info("giving up the connection client={}: {}", config.clientId(), reason);
+                client.abandon(node, reason);
+            } else if (now - lastStallRefreshMs >= NetworkClient.STALLED_MS) {
+                lastStallRefreshMs = now;
+                lastRefreshMs = Long.MIN_VALUE / 2;
+                refreshMetadata(now);
+            }
+        }
+    }
+
+    private boolean ledElsewhere(final int node, final Set<TopicPartition> partitions) {
+        for (final TopicPartition tp : partitions) {
+            final int leader = client.metadata().leader(tp.topic(), tp.partition());
+            if (leader < 0 || leader == node) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Node predicate of the drain: room for another request and an open connection (else one is started). */
@@ -235,6 +277,10 @@ final class Sender implements Runnable {
         }
         final ByteBuf records = Unpooled.wrappedBuffer(buffers);
         inFlightPerNode.merge(node, 1, Integer::sum);
+        final Map<TopicPartition, Integer> partitions = inFlightPartitions.computeIfAbsent(node, n -> new HashMap<>());
+        for (final ProducerBatch batch : batches) {
+            partitions.merge(batch.tp, 1, Integer::sum);
+        }
         inFlightRequests++;
         CompletableFuture<ClientResponse> sent;
         try {
@@ -261,6 +307,10 @@ final class Sender implements Runnable {
     private void handleResponse(final int node, final List<ProducerBatch> batches, final ProduceResponse body,
                                 final Throwable failure) {
         inFlightPerNode.merge(node, -1, Integer::sum);
+        final Map<TopicPartition, Integer> partitions = inFlightPartitions.get(node);
+        for (final ProducerBatch batch : batches) {
+            partitions.computeIfPresent(batch.tp, (tp, n) -> n == 1 ? null : n - 1);
+        }
         inFlightRequests--;
         final long now = System.currentTimeMillis();
         if (failure != null) {

@@ -11,6 +11,7 @@ import dev.ferry.client.producer.RecordMetadata;
 import dev.ferry.client.producer.RecordTooLargeException;
 import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.node.server.LocalCluster;
+import dev.ferry.replication.PartitionId;
 import dev.ferry.testing.proxy.FrameProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -106,6 +107,31 @@ class ProducerFaultsTest {
 
     private static List<String> values(final String topic, final int partition) throws Exception {
         return raw.readAll(topic, partition).stream().map(RawClusterAccess.Stored::value).toList();
+    }
+
+    @Test
+    void batchesForALeaderThatDiedWithItsConnectionsOpenGoToTheNewLeaderWellBeforeTheRequestTimeout()
+        throws Exception {
+        final String topic = "silent-leader";
+        createTopic(topic, 1);
+        final Map<String, Object> settings = throughProxies("silent-leader-producer", new FrameProxy.Faults(7));
+        settings.put("request.timeout.ms", 30_000);
+        try (FerryProducer producer = new FerryProducer(settings)) {
+            producer.send(new ProducerRecord(topic, 0, null, bytes("before"))).get(30, TimeUnit.SECONDS);
+            final int leader = raw.leader(topic, 0);
+            final int next = leader % 3 + 1;
+            // The leader's machine "dies": its client connections go silent, nothing closes them. Leadership
+            // moves on (here by a transfer, the node itself stays up for the cluster).
+            proxies.get(leader - 1).blackhole(true);
+            cluster.node(leader - 1).raftHost().transferLeadership(new PartitionId(topic, 0), Integer.toString(next),
+                10_000);
+            // Sent to the silent node first (the producer's metadata still names it): without giving that
+            // connection up, the batch would wait out the 30 s request timeout.
+            final RecordMetadata after = producer.send(new ProducerRecord(topic, 0, null, bytes("after")))
+                .get(15, TimeUnit.SECONDS);
+            assertThat(after.offset()).isEqualTo(1);
+        }
+        assertThat(values(topic, 0)).containsExactly("before", "after");
     }
 
     @Test

@@ -123,6 +123,8 @@ public final class FrameProxy implements Closeable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
     private volatile boolean closed;
+    /** Forward nothing, either way, and close nothing: the node's machine died without a word. */
+    private volatile boolean blackhole;
 
     private FrameProxy(final InetSocketAddress target, final Faults faults,
                        final Map<Integer, InetSocketAddress> advertised) throws IOException {
@@ -154,6 +156,14 @@ public final class FrameProxy implements Closeable {
         }
         proxies.forEach(p -> p.acceptor.start());
         return proxies;
+    }
+
+    /**
+     * @param on from now on forward nothing either way on any connection, and close none: to the client the node
+     *           is a machine that died (killed, cut off) with its connections open, which only timeouts reveal
+     */
+    public void blackhole(final boolean on) {
+        this.blackhole = on;
     }
 
     /** @return the proxy's port on 127.0.0.1 */
@@ -209,7 +219,7 @@ public final class FrameProxy implements Closeable {
                 in.readFully(frame);
                 final byte[] forward = requests ? onRequest(frame, apis) : onResponse(frame, apis);
                 silent |= !requests && forward == null;
-                if (forward != null && !silent) {
+                if (forward != null && !silent && !blackhole) {
                     out.writeInt(forward.length);
                     out.write(forward);
                     out.flush();
