@@ -7,8 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.images.builder.Transferable;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,6 +53,26 @@ public final class ChaosNode {
     /** @return {@code ip:9092}, the client address the node advertises */
     public String clientAddress() {
         return ip + ":" + ChaosCluster.CLIENT_PORT;
+    }
+
+    /**
+     * Reads a file of the node's container; works while it is stopped (Docker copies from its file system).
+     *
+     * @param path an absolute path in the container
+     * @return the file's bytes
+     */
+    public byte[] readFile(final String path) {
+        return container.copyFileFromContainer(path, InputStream::readAllBytes);
+    }
+
+    /**
+     * Writes a file of the node's container, replacing it; works while it is stopped.
+     *
+     * @param path an absolute path in the container
+     * @param bytes the new content
+     */
+    public void writeFile(final String path, final byte[] bytes) {
+        container.copyFileToContainer(Transferable.of(bytes), path);
     }
 
     /** @return the name reports use, {@code node-<id>} */

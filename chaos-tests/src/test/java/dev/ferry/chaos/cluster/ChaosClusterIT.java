@@ -55,6 +55,20 @@ class ChaosClusterIT {
     }
 
     @Test
+    void filesOfAStoppedNodeCanBeReadAndDamaged() {
+        // What damage-segment does to a killed node's segment: read it out, write it back changed, start.
+        final ChaosNode node = cluster.node(1);
+        node.kill();
+        final String file = "/var/lib/ferry/chaos-probe.bin";
+        node.writeFile(file, new byte[] {1, 2, 3});
+        assertThat(node.readFile(file)).containsExactly(1, 2, 3);
+        node.writeFile(file, new byte[] {1, 2});
+        assertThat(node.readFile(file)).containsExactly(1, 2);
+        node.start();
+        cluster.awaitAllReady(Duration.ofMinutes(2));
+    }
+
+    @Test
     void pausedNodeAnswersNothingUntilThawed() {
         final ChaosNode node = cluster.node(3);
         node.pause();
