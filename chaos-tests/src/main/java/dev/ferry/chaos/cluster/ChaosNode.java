@@ -26,6 +26,8 @@ import java.time.Duration;
  */
 public final class ChaosNode {
     private static final Logger LOG = LoggerFactory.getLogger(ChaosNode.class);
+    /** A regular file, rw for everyone. */
+    private static final int WRITABLE_BY_ALL = 0100666;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final int id;
@@ -66,13 +68,14 @@ public final class ChaosNode {
     }
 
     /**
-     * Writes a file of the node's container, replacing it; works while it is stopped.
+     * Writes a file of the node's container, replacing it; works while it is stopped. Docker creates the file
+     * anew, owned by root: it is made writable for all, so that the node's own user can still write it.
      *
      * @param path an absolute path in the container
      * @param bytes the new content
      */
     public void writeFile(final String path, final byte[] bytes) {
-        container.copyFileToContainer(Transferable.of(bytes), path);
+        container.copyFileToContainer(Transferable.of(bytes, WRITABLE_BY_ALL), path);
     }
 
     /** @return the name reports use, {@code node-<id>} */

@@ -21,7 +21,7 @@ public final class DamageSegment implements Nemesis {
     private static final Logger LOG = LoggerFactory.getLogger(DamageSegment.class);
     /** Where the node image keeps partition logs ({@code data.dir}/logs/&lt;topic&gt;-&lt;partition&gt;). */
     static final String LOGS_DIR = "/var/lib/ferry/logs/";
-    private static final String FIRST_SEGMENT = "00000000000000000000.log";
+    static final String FIRST_SEGMENT = "00000000000000000000.log";
 
     @Override
     public String name() {

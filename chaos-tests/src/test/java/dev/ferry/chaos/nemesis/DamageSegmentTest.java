@@ -41,4 +41,15 @@ class DamageSegmentTest {
         assertThat(DamageSegment.flipBits(original, new Random(3))).isEqualTo(
             DamageSegment.flipBits(original, new Random(3)));
     }
+
+    @Test
+    void losesAtMostTheTailBoundKeepingThePrefix() {
+        final byte[] original = segment(3_000_000);
+        final byte[] cut = LoseUnsyncedTail.loseTail(original, new Random(9));
+        assertThat(cut.length).isBetween(original.length - LoseUnsyncedTail.MAX_LOST_BYTES, original.length - 1);
+        for (int i = 0; i < cut.length; i += 997) {
+            assertThat(cut[i]).isEqualTo(original[i]);
+        }
+        assertThat(LoseUnsyncedTail.loseTail(new byte[10], new Random(9)).length).isBetween(5, 9);
+    }
 }

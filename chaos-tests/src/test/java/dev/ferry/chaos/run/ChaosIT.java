@@ -4,6 +4,7 @@ import dev.ferry.chaos.nemesis.DamageSegment;
 import dev.ferry.chaos.nemesis.IsolateNode;
 import dev.ferry.chaos.nemesis.KillNode;
 import dev.ferry.chaos.nemesis.LeadershipStorm;
+import dev.ferry.chaos.nemesis.LoseUnsyncedTail;
 import dev.ferry.chaos.nemesis.Nemesis;
 import dev.ferry.chaos.nemesis.PauseNode;
 import dev.ferry.chaos.nemesis.ReassignReplicas;
@@ -29,7 +30,7 @@ class ChaosIT {
 
     private static final List<Nemesis> EVERY_CLUSTER = List.of(new KillNode(false), new KillNode(true),
         new PauseNode(), new IsolateNode(), new SplitNetwork(SplitNetwork.Shape.MAJORITY_MINORITY),
-        new RestartAll(), new LeadershipStorm(), new DamageSegment());
+        new RestartAll(), new LeadershipStorm(), new DamageSegment(), new LoseUnsyncedTail());
 
     @Test
     void threeNodesLoseNothingAcknowledged() {
