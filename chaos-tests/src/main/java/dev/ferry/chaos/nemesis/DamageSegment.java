@@ -2,8 +2,6 @@ package dev.ferry.chaos.nemesis;
 
 import dev.ferry.chaos.cluster.ChaosNode;
 import dev.ferry.chaos.history.FaultKind;
-import dev.ferry.client.admin.PartitionDescription;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +17,6 @@ import java.util.Random;
  */
 public final class DamageSegment implements Nemesis {
     private static final Logger LOG = LoggerFactory.getLogger(DamageSegment.class);
-    /** Where the node image keeps partition logs ({@code data.dir}/logs/&lt;topic&gt;-&lt;partition&gt;). */
-    static final String LOGS_DIR = "/var/lib/ferry/logs/";
-    static final String FIRST_SEGMENT = "00000000000000000000.log";
 
     @Override
     public String name() {
@@ -38,10 +33,9 @@ public final class DamageSegment implements Nemesis {
         final ChaosNode victim = context.cluster().randomNode(random);
         // A partition the victim holds a replica of (partition 0 when the cluster does not answer: in a 3-node
         // cluster every node holds every partition).
-        final List<Integer> held = context.partitions().stream()
-            .filter(d -> d.replicas().contains(victim.id())).map(PartitionDescription::partition).toList();
+        final List<Integer> held = context.heldBy(victim);
         final int partition = held.isEmpty() ? 0 : held.get(random.nextInt(held.size()));
-        final String file = LOGS_DIR + context.topic() + "-" + partition + "/" + FIRST_SEGMENT;
+        final String file = context.firstSegmentPath(partition);
         final boolean cut = random.nextBoolean();
         final long seed = random.nextLong();
         final String what = (cut ? "cut short " : "flip bits in ") + context.topic() + "-" + partition

@@ -2,7 +2,6 @@ package dev.ferry.chaos.nemesis;
 
 import dev.ferry.chaos.cluster.ChaosNode;
 import dev.ferry.chaos.history.FaultKind;
-import dev.ferry.client.admin.PartitionDescription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,16 +35,14 @@ public final class LoseUnsyncedTail implements Nemesis {
     @Override
     public Fault plan(final NemesisContext context, final Random random) {
         final ChaosNode victim = context.cluster().randomNode(random);
-        final List<Integer> held = context.partitions().stream()
-            .filter(d -> d.replicas().contains(victim.id())).map(PartitionDescription::partition).toList();
+        final List<Integer> held = context.heldBy(victim);
         final long seed = random.nextLong();
         return new Fault("kill -9 " + victim.name() + ", cut the unsynced tail of its " + held.size() + " segments",
             List.of(victim.name()), NemesisContext.ledBy(List.of(victim), context.leaders()), () -> {
                 victim.kill();
                 final Random cuts = new Random(seed);
                 for (final int p : held) {
-                    final String file = DamageSegment.LOGS_DIR + context.topic() + "-" + p + "/"
-                        + DamageSegment.FIRST_SEGMENT;
+                    final String file = context.firstSegmentPath(p);
                     final byte[] segment = victim.readFile(file);
                     final byte[] cut = loseTail(segment, cuts);
                     victim.writeFile(file, cut);

@@ -26,6 +26,9 @@ import java.util.concurrent.TimeoutException;
  * <p>Thread-safe as its parts are.
  */
 public final class NemesisContext {
+    /** Where the node image keeps partition logs: {@code data.dir} is /var/lib/ferry. */
+    private static final String LOGS_DIR = "/var/lib/ferry/logs/";
+    private static final String FIRST_SEGMENT = "00000000000000000000.log";
     private static final Logger LOG = LoggerFactory.getLogger(NemesisContext.class);
     private static final long ADMIN_TIMEOUT_MS = 10_000;
 
@@ -93,6 +96,23 @@ public final class NemesisContext {
             }
         }
         return m;
+    }
+
+    /**
+     * @param node a node
+     * @return the partitions of the topic it holds a replica of, by number (empty when the cluster does not answer)
+     */
+    public List<Integer> heldBy(final ChaosNode node) {
+        return partitions().stream().filter(d -> d.replicas().contains(node.id()))
+            .map(PartitionDescription::partition).toList();
+    }
+
+    /**
+     * @param partition a partition of the topic
+     * @return the path of its first segment file in a node's container ({@code data.dir}/logs/topic-p/)
+     */
+    public String firstSegmentPath(final int partition) {
+        return LOGS_DIR + topic + "-" + partition + "/" + FIRST_SEGMENT;
     }
 
     /**

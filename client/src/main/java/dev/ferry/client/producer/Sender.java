@@ -64,6 +64,7 @@ final class Sender implements Runnable {
     private volatile boolean closing;
     private volatile boolean forced;
     private boolean refreshing;
+    private boolean networkClosed;
     /** Set by a drain that held batches for a node without an open connection. */
     private boolean connecting;
     private long lastRefreshMs = Long.MIN_VALUE / 2;
@@ -120,6 +121,7 @@ final class Sender implements Runnable {
             false, null);
         producerIdReady.completeExceptionally(closed);
         accumulator.expire(System.currentTimeMillis(), true, b -> closed);
+        networkClosed = true;
         client.close();
         final long deadline = System.currentTimeMillis() + FORCED_DRAIN_MS;
         while (inFlightRequests > 0 && System.currentTimeMillis() < deadline) {
@@ -252,7 +254,8 @@ final class Sender implements Runnable {
     }
 
     private void refreshMetadata(final long now) {
-        if (refreshing || now - lastRefreshMs < config.retryBackoffMs()) {
+        // After shutdown the answers of requests in flight still arrive here; the network is gone.
+        if (networkClosed || refreshing || now - lastRefreshMs < config.retryBackoffMs()) {
             return;
         }
         refreshing = true;

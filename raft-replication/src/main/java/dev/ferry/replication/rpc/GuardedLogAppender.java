@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 
 /**
  * Ratis 3.2.2's gRPC log appender, kept alive through a race that otherwise stops replication to a follower for
@@ -26,11 +27,21 @@ import java.io.IOException;
  * left: the assertion has already set the next index to just past the request, which the follower holds (its
  * reply said so), so the next request follows on consistently.
  *
+ * <p>The same race has other faces, each of which killed the appender as well (the 30-minute chaos soak, after a
+ * follower came back with a shorter log and answered INCONSISTENCY): "Previous TermIndex not found for firstIndex"
+ * (a NullPointerException: the previous entry was looked up for one next index and the request built for another)
+ * and "Previous = ... but firstIndex = ...". Reading an entry's data can also fail for a round. So the loop goes on
+ * after any failure while the appender is still meant to run, after a short pause that grows while failures repeat
+ * ({@link #retryDelayMs}); a stopped appender (leadership lost, follower removed) ends as before.
+ *
  * <p>Runs on the appender's own thread, as its parent.
  */
 final class GuardedLogAppender extends GrpcLogAppender {
     private static final Logger LOG = LoggerFactory.getLogger(GuardedLogAppender.class);
     private static final String RACE = "Failed to updateIncreasingly for nextIndex";
+    private static final long FIRST_RETRY_DELAY_MS = 50;
+    private static final long MAX_RETRY_DELAY_MS = 1_000;
+    private static final long CALM_NANOS = 5_000_000_000L;
 
     GuardedLogAppender(final RaftServer.Division server, final LeaderState leaderState, final FollowerInfo follower) {
         super(server, leaderState, follower);
@@ -50,18 +61,54 @@ final class GuardedLogAppender extends GrpcLogAppender {
 
     @Override
     public void run() throws IOException {
+        int failures = 0;
         while (true) {
+            final long started = System.nanoTime();
             try {
                 super.run();
                 return;
-            } catch (final IllegalStateException e) {
-                if (!isRaceOfNextIndex(e) || !isRunning()) {
+            } catch (final RuntimeException | IOException e) {
+                if (!isRunning() || e instanceof InterruptedIOException) {
                     throw e;
                 }
-                LOG.warn("{}: a reply moved next index while a request was built ({}); going on at {}", this,
-                    e.getMessage(), getFollower().getNextIndex());
+                // A loop that ran a while before failing starts the pauses over.
+                failures = System.nanoTime() - started > CALM_NANOS ? 1 : failures + 1;
+                final long delayMs = retryDelayMs(failures);
+                if (e instanceof IllegalStateException ise && isRaceOfNextIndex(ise)) {
+                    LOG.warn("{}: a reply moved next index while a request was built ({}); going on at {}", this,
+                        e.getMessage(), getFollower().getNextIndex());
+                } else {
+                    LOG.warn("{}: appender loop failed ({} in a row), going on in {} ms at next index {}: {}", this,
+                        failures, delayMs, getFollower().getNextIndex(), e.toString());
+                }
+                if (!pause(delayMs)) {
+                    return;
+                }
             }
         }
+    }
+
+    /** @return false when interrupted (the appender is being stopped) */
+    private static boolean pause(final long ms) {
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * @param failures consecutive failures of the appender's loop, from 1
+     * @return how long to wait before running it again: the race needs no wait, a failure that repeats (an entry
+     *         that cannot be read for now) should not spin, so 0 ms for the first, then 50 ms doubling up to 1 s
+     */
+    static long retryDelayMs(final int failures) {
+        if (failures <= 1) {
+            return 0;
+        }
+        return Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS << Math.min(failures - 2, 10));
     }
 
     /**

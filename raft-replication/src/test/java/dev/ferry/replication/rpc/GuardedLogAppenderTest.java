@@ -51,6 +51,16 @@ class GuardedLogAppenderTest {
         assertThat(GuardedLogAppender.isRaceOfNextIndex(new IllegalStateException())).isFalse();
     }
 
+    @Test
+    void shouldRetryAFailedLoopAtOnceThenBackOffUpToASecond() {
+        assertThat(GuardedLogAppender.retryDelayMs(1)).isZero();
+        assertThat(GuardedLogAppender.retryDelayMs(2)).isEqualTo(50);
+        assertThat(GuardedLogAppender.retryDelayMs(3)).isEqualTo(100);
+        assertThat(GuardedLogAppender.retryDelayMs(6)).isEqualTo(800);
+        assertThat(GuardedLogAppender.retryDelayMs(7)).isEqualTo(1_000);
+        assertThat(GuardedLogAppender.retryDelayMs(Integer.MAX_VALUE)).isEqualTo(1_000);
+    }
+
     private static AppendEntriesRequestProto request(final long firstIndex, final int entries) {
         final AppendEntriesRequestProto.Builder b = AppendEntriesRequestProto.newBuilder();
         for (int i = 0; i < entries; i++) {
