@@ -103,6 +103,13 @@ public final class ChaosNode {
         docker().startContainerCmd(containerId()).exec();
     }
 
+    /** Starts the node again if it is stopped (the healer of every fault that kills it). */
+    public void startIfStopped() {
+        if (!isRunning()) {
+            start();
+        }
+    }
+
     /** Freezes every process of the node (cgroup freezer): connections stay open and nothing answers. */
     public void pause() {
         LOG.info("node={} pause", id);

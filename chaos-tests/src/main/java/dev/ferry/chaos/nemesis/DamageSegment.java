@@ -47,11 +47,7 @@ public final class DamageSegment implements Nemesis {
                 victim.writeFile(file, cut ? cutShort(segment, new Random(seed)) : flipBits(segment,
                     new Random(seed)));
                 LOG.info("{}: {} bytes -> {}", what, segment.length, cut ? "cut" : "bits flipped");
-            }, () -> {
-                if (!victim.isRunning()) {
-                    victim.start();
-                }
-            });
+            }, victim::startIfStopped);
     }
 
     /** Flips one bit in each of a few bytes of the middle third, where batches written long ago lie. */

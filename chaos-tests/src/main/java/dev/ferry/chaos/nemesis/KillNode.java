@@ -46,10 +46,6 @@ public final class KillNode implements Nemesis {
         }
         final ChaosNode victim = target;
         return new Fault("kill -9 " + victim.name() + why, List.of(victim.name()),
-            NemesisContext.ledBy(List.of(victim), leaders), victim::kill, () -> {
-                if (!victim.isRunning()) {
-                    victim.start();
-                }
-            });
+            NemesisContext.ledBy(List.of(victim), leaders), victim::kill, victim::startIfStopped);
     }
 }

@@ -49,11 +49,7 @@ public final class LoseUnsyncedTail implements Nemesis {
                     LOG.info("{} {}-{}: {} of {} bytes lost", victim.name(), context.topic(), p,
                         segment.length - cut.length, segment.length);
                 }
-            }, () -> {
-                if (!victim.isRunning()) {
-                    victim.start();
-                }
-            });
+            }, victim::startIfStopped);
     }
 
     /** Cuts 1 to {@link #MAX_LOST_BYTES} bytes (at most half the file) off the end. */

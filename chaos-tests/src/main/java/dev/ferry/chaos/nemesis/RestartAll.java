@@ -27,10 +27,6 @@ public final class RestartAll implements Nemesis {
         final List<ChaosNode> nodes = context.cluster().nodes();
         final var led = NemesisContext.ledBy(nodes, context.leaders());
         return new Fault("kill -9 every node, then start them", nodes.stream().map(ChaosNode::name).toList(),
-            led, () -> nodes.forEach(ChaosNode::kill), () -> nodes.forEach(n -> {
-                if (!n.isRunning()) {
-                    n.start();
-                }
-            }));
+            led, () -> nodes.forEach(ChaosNode::kill), () -> nodes.forEach(ChaosNode::startIfStopped));
     }
 }

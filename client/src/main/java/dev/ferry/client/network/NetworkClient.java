@@ -129,7 +129,7 @@ public final class NetworkClient implements AutoCloseable {
             return CompletableFuture.failedFuture(new FerryException(ErrorCode.LEADER_NOT_AVAILABLE,
                 "no address known for node=" + nodeId + "; refresh the metadata", true, null));
         }
-        return send(node.getHost() + ":" + node.getPort(), key, body, records, timeoutMs);
+        return send(address(node), key, body, records, timeoutMs);
     }
 
     /**
@@ -148,7 +148,7 @@ public final class NetworkClient implements AutoCloseable {
         if (node == null) {
             return false;
         }
-        final String address = node.getHost() + ":" + node.getPort();
+        final String address = address(node);
         final CompletableFuture<FerryConnection> existing = connections.get(address);
         if (existing != null && !existing.isDone()) {
             return false;
@@ -175,7 +175,7 @@ public final class NetworkClient implements AutoCloseable {
     public void abandon(final int nodeId, final String reason) {
         final NodeEndpoint node = metadata.node(nodeId);
         if (node != null) {
-            final CompletableFuture<FerryConnection> c = connections.get(node.getHost() + ":" + node.getPort());
+            final CompletableFuture<FerryConnection> c = connections.get(address(node));
             if (isOpen(c)) {
                 c.join().abandon(reason);
             }
@@ -189,7 +189,7 @@ public final class NetworkClient implements AutoCloseable {
      */
     public long waitingMs(final int nodeId) {
         final NodeEndpoint node = metadata.node(nodeId);
-        return node == null ? 0 : waitingMs(connections.get(node.getHost() + ":" + node.getPort()));
+        return node == null ? 0 : waitingMs(connections.get(address(node)));
     }
 
     private static long waitingMs(final CompletableFuture<FerryConnection> c) {
@@ -211,7 +211,7 @@ public final class NetworkClient implements AutoCloseable {
     public CompletableFuture<ClientResponse> sendToAny(final ApiKey key, final MessageLite body,
                                                        final long timeoutMs) {
         final Set<String> addresses = new LinkedHashSet<>();
-        metadata.nodes().values().forEach(n -> addresses.add(n.getHost() + ":" + n.getPort()));
+        metadata.nodes().values().forEach(n -> addresses.add(address(n)));
         addresses.addAll(bootstrap);
         return tryEach(byLiveness(addresses), 0, key, body, timeoutMs, null);
     }
@@ -275,6 +275,10 @@ public final class NetworkClient implements AutoCloseable {
                 }
                 return r;
             });
+    }
+
+    private static String address(final NodeEndpoint node) {
+        return node.getHost() + ":" + node.getPort();
     }
 
     /** @return true when the connect has completed with a connection that is still open */
