@@ -378,10 +378,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
                 endOffsetByIndex.tailMap(index, true).clear();
                 rebuildProducerState();
             }
-            final ByteBuffer accepted = applyProducerState(bytes, header.batchCount(), outcome, index);
-            if (accepted.hasRemaining()) {
-                log.append(accepted, entry.getTerm(), index);
-            }
+            log.append(applyProducerState(bytes, header.batchCount(), outcome, index), entry.getTerm(), index);
             lastWrittenIndex = index;
             endOffsetByIndex.put(index, log.logEndOffset());
             if (outcome != null) {
@@ -424,9 +421,13 @@ public final class PartitionStateMachine extends BaseStateMachine {
     }
 
     /**
-     * Runs every batch through the idempotent-producer checks, in order, as every replica does: duplicates and
-     * refused batches are dropped from the bytes to store (compacting in place, which only happens on retries),
-     * and each verdict with its offsets goes to the leader's outcome.
+     * Stamps offsets into every batch of the entry and records idempotent ones in the producer state. Every
+     * batch is stored, on every replica: the leader's admission gate decided, before the entry existed, which
+     * batches enter the Raft log, so an entry's data is exactly what each replica stores and can be read back
+     * for a lagging follower. Replicas used to re-judge each batch against their own producer state here; once
+     * that state differed between replicas (restarts of every node, truncated tails, a replica caught up from a
+     * checkpoint) a follower dropped a batch its leader stored, and the same Raft entry held other offsets on
+     * each replica, or no data at all (found by the chaos soak: REORDERED reads, "no data for raftIndex").
      */
     private ByteBuffer applyProducerState(final ByteBuffer bytes, final int batchCount, final EntryOutcome outcome,
                                           final long index) {
@@ -435,42 +436,31 @@ public final class PartitionStateMachine extends BaseStateMachine {
         }
         final RecordBatch batch = writeBatch;
         long next = log.logEndOffset();
-        int keptEnd = bytes.position();
         int i = 0;
         for (int pos = bytes.position(); pos < bytes.limit(); i++) {
             batch.wrap(bytes, pos);
-            final int size = batch.sizeInBytes();
-            final ProducerStateTracker.Verdict verdict = batch.producerId() < 0 ? ProducerStateTracker.Verdict.APPEND
-                : producers.check(batch);
-            long first = -1;
-            long last = -1;
-            if (verdict == ProducerStateTracker.Verdict.APPEND) {
-                if (keptEnd != pos) {
-                    final byte[] moved = new byte[size];
-                    bytes.get(pos, moved);
-                    bytes.put(keptEnd, moved);
-                    batch.wrap(bytes, keptEnd);
+            if (batch.producerId() >= 0) {
+                final ProducerStateTracker.Verdict verdict = producers.check(batch);
+                if (verdict != ProducerStateTracker.Verdict.APPEND) {
+                    // The gate admits only what this check accepts; a difference means the replicas' producer
+                    // states differ. The batch is stored anyway: every replica must store the same entry.
+                    LOG.warn("partition={} node={} raftIndex={} stores a batch its producer state calls {}: "
+                            + "producerId={} epoch={} baseSequence={}", partition, nodeId, index, verdict,
+                        batch.producerId(), batch.producerEpoch(), batch.baseSequence());
                 }
-                batch.baseOffset(next);
-                first = next;
-                last = batch.lastOffset();
-                next = last + 1;
-                if (batch.producerId() >= 0) {
-                    producers.onAppended(batch);
-                }
-                keptEnd += size;
-            } else if (verdict == ProducerStateTracker.Verdict.DUPLICATE) {
-                first = producers.duplicateFirstOffset();
-                last = producers.duplicateLastOffset();
+            }
+            batch.baseOffset(next);
+            final long first = next;
+            next = batch.lastOffset() + 1;
+            if (batch.producerId() >= 0) {
+                producers.onAppended(batch);
             }
             if (outcome != null && i < outcome.batchCount()) {
-                outcome.set(i, verdict, first, last);
+                outcome.set(i, ProducerStateTracker.Verdict.APPEND, first, next - 1);
             }
-            pos += size;
+            pos += batch.sizeInBytes();
         }
-        final ByteBuffer kept = bytes.duplicate();
-        kept.limit(keptEnd);
-        return kept;
+        return bytes;
     }
 
     /**

@@ -14,8 +14,9 @@ import java.util.Map;
 /**
  * Idempotent-producer state of one partition replica: per producer id, its epoch and the sequence numbers and
  * offsets of its last {@value #RETAINED_BATCHES} batches (a producer has at most 5 requests in flight, as in
- * Kafka). Every replica applies the same checks to the same batches in Raft order, so every replica accepts,
- * drops as duplicate or refuses exactly the same batches.
+ * Kafka). The leader's admission gate checks a batch against it before the batch may enter the Raft log; every
+ * replica then stores every batch of an entry and records it here, so replicas never judge entries on their own
+ * (their states may differ after restarts and catch-ups, their logs must not).
  *
  * <p>Not thread-safe: used by the state machine's write path, under its write lock.
  */

@@ -5,6 +5,7 @@ import dev.ferry.log.LogDirectoryException;
 import dev.ferry.log.LogManager;
 import dev.ferry.log.PartitionLog;
 import dev.ferry.log.Time;
+import dev.ferry.log.record.CorruptBatchException;
 import dev.ferry.log.record.RecordBatch;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
@@ -16,11 +17,13 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.SnapshotManagementRequest;
 import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -454,9 +457,11 @@ public final class RaftServerHost implements Closeable {
         final CompletableFuture<AppendResult> result;
         try {
             sm.validate(batches);
+            final boolean idempotent = hasProducerId(batches, batch);
             batch.wrap(batches, batches.position());
-            // One batch per partition and request is what producers send; that batch goes through the gate.
-            final boolean idempotent = batch.producerId() >= 0 && batch.sizeInBytes() == batches.remaining();
+            if (idempotent) {
+                checkIdempotentAdmission(partition, sm, batches, batch);
+            }
             final ProducerAdmission gate = admissions.computeIfAbsent(partition, p -> new ProducerAdmission(p, sm));
             synchronized (gate) {
                 final CompletableFuture<AppendResult> answered = idempotent ? gate.admit(batch) : null;
@@ -474,6 +479,38 @@ public final class RaftServerHost implements Closeable {
             return CompletableFuture.failedFuture(e);
         }
         return acks == Acks.NONE ? CompletableFuture.completedFuture(AppendResult.UNKNOWN) : result;
+    }
+
+    private static boolean hasProducerId(final ByteBuffer batches, final RecordBatch batch) {
+        for (int pos = batches.position(); pos < batches.limit(); pos += batch.sizeInBytes()) {
+            if (batch.wrap(batches, pos).producerId() >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The gate judges a batch against producer state that must already hold every entry of the Raft log before
+     * the batch's own: on a leader that has applied the first entry of its term, entries of earlier terms are
+     * written (a retry of a batch in one of them is then a duplicate, not a second copy). And it judges one batch
+     * per request, as Kafka requires of idempotent producers: the batches of one request share one answer.
+     */
+    private void checkIdempotentAdmission(final PartitionId partition, final PartitionStateMachine sm,
+                                          final ByteBuffer batches, final RecordBatch first) {
+        if (first.sizeInBytes() != batches.remaining()) {
+            throw new CorruptBatchException("an idempotent producer's batch must come alone, one per partition and "
+                + "request: partition=" + partition + " batches="
+                + EntryCoalescer.batchCount(batches));
+        }
+        if (!sm.isLeaderReady()) {
+            if (!sm.isLeader()) {
+                throw new NotLeaderException(partition, nodeId, sm.leaderNodeId());
+            }
+            throw new ReplicaUnhealthyException("leader not ready: partition=" + partition + " node=" + nodeId,
+                new LeaderNotReadyException(RaftGroupMemberId.valueOf(server.getId(),
+                    RaftGroupId.valueOf(partition.raftGroupUuid()))));
+        }
     }
 
     private EntryCoalescer.EntryFutures submit(final PartitionId partition, final PartitionStateMachine sm,

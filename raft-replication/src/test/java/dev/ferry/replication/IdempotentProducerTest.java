@@ -1,7 +1,13 @@
 package dev.ferry.replication;
 
 import dev.ferry.log.TestBatches;
+import dev.ferry.log.record.CorruptBatchException;
 import dev.ferry.log.record.RecordBatchBuilder;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.server.raftlog.LogProtoUtils;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -171,5 +177,41 @@ class IdempotentProducerTest extends RaftClusterTest {
         assertThat(retried.baseOffset()).isZero();
         assertThat(retried.lastOffset()).isEqualTo(3);
         assertThat(cluster.appendToLeader(P, batch((short) 0, 4, 1)).baseOffset()).isEqualTo(5);
+    }
+
+    @Test
+    void shouldStoreEveryBatchOfAnEntryOnAReplicaWhoseProducerStateCallsItADuplicate() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        final ByteBuffer stored = batch((short) 0, 0, 3);
+        cluster.appendToLeader(P, stored);
+        cluster.awaitHighWatermark(P, 3);
+        final PartitionStateMachine follower = cluster.host((cluster.awaitLeader(P) + 1) % 3).stateMachine(P);
+
+        // An entry its leader admitted with a producer state that differs from this replica's (which knows the
+        // batch): the replica must store it as it is, or the same Raft entry has other offsets on each replica
+        // and no data here to send when this replica leads (the chaos soak's REORDERED and "no data" findings).
+        final StateMachineLogEntryProto smEntry = LogProtoUtils.toStateMachineLogEntryProto(ClientId.randomId(), 1,
+            StateMachineLogEntryProto.Type.WRITE, new PartitionEntryHeader(1, 3, stored.remaining()).encode(),
+            ByteString.copyFrom(stored.duplicate()));
+        final LogEntryProto entry = LogProtoUtils.toLogEntryProto(smEntry, 99, 10_000);
+        follower.write(entry, null).get(10, TimeUnit.SECONDS);
+
+        assertThat(follower.isHealthy()).isTrue();
+        assertThat(follower.log().logEndOffset()).isEqualTo(6);
+        assertThat(follower.read(entry, null).get(10, TimeUnit.SECONDS).size()).isEqualTo(stored.remaining());
+    }
+
+    @Test
+    void shouldRefuseARequestWithMoreThanOneIdempotentBatch() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        final RaftServerHost host = cluster.host(cluster.awaitLeader(P));
+
+        // Two batches in one request would share one answer, and the gate judges one batch per request.
+        assertThatThrownBy(() -> host.append(P, TestBatches.concat(batch((short) 0, 0, 1), batch((short) 0, 1, 1)),
+            Acks.ALL).get(10, TimeUnit.SECONDS))
+            .cause().isInstanceOf(CorruptBatchException.class).hasMessageContaining("one per partition and request");
+        assertThat(cluster.appendToLeader(P, batch((short) 0, 0, 1)).baseOffset()).isZero();
     }
 }
