@@ -8,6 +8,7 @@ import dev.ferry.testing.FerryImage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.images.builder.ImageFromDockerfile;
@@ -50,6 +51,8 @@ public final class ChaosCluster implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChaosCluster.class);
     private static final String IMAGE = "ferry-chaos/node:latest";
+    /** The image's data directory (its VOLUME). */
+    private static final String DATA_DIR = "/var/lib/ferry";
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
     private final Network network;
@@ -70,6 +73,22 @@ public final class ChaosCluster implements AutoCloseable {
      * @return the running cluster
      */
     public static ChaosCluster start(final int size, final int heapMb, final Map<String, String> extraEnv) {
+        return start(size, heapMb, extraEnv, 0, 0);
+    }
+
+    /**
+     * As {@link #start(int, int, Map)}, with one node's data directory on a {@link SmallDisk} of its own, for the
+     * full-disk fault.
+     *
+     * @param size 3 or 5 nodes
+     * @param heapMb each node's maximum heap
+     * @param extraEnv node settings for every node, as FERRY_ environment variables
+     * @param smallDiskNode the id of the node with a small disk; 0 for none
+     * @param smallDiskBytes the size of that disk
+     * @return the running cluster
+     */
+    public static ChaosCluster start(final int size, final int heapMb, final Map<String, String> extraEnv,
+                                     final int smallDiskNode, final long smallDiskBytes) {
         if (size != 3 && size != 5) {
             throw new IllegalArgumentException("a chaos cluster has 3 or 5 nodes, not " + size);
         }
@@ -88,6 +107,10 @@ public final class ChaosCluster implements AutoCloseable {
         for (int id = 1; id <= size; id++) {
             final String ip = prefix + (10 + id);
             final ChaosNode[] self = new ChaosNode[1];
+            final SmallDisk disk = id == smallDiskNode
+                ? SmallDisk.mount(Path.of(System.getProperty("java.io.tmpdir"), "ferry-chaos-disk-"
+                    + prefix.replace('.', '-') + id), smallDiskBytes)
+                : null;
             final GenericContainer<?> c = new GenericContainer<>(image)
                 .withNetwork(network)
                 .withCreateContainerCmdModifier(cmd -> cmd.withIpv4Address(ip))
@@ -102,7 +125,10 @@ public final class ChaosCluster implements AutoCloseable {
                 // Testcontainers' default wait checks mapped ports, which these nodes do not publish. Live, not
                 // ready: a node is ready only once a quorum runs, and the others start after it.
                 .waitingFor(new NodeLiveWait(() -> self[0]));
-            self[0] = new ChaosNode(id, ip, network.getId(), c);
+            if (disk != null) {
+                c.withFileSystemBind(disk.path().toString(), DATA_DIR, BindMode.READ_WRITE);
+            }
+            self[0] = new ChaosNode(id, ip, network.getId(), c, disk);
             nodes.add(self[0]);
         }
         final ChaosCluster cluster = new ChaosCluster(network, nodes);
@@ -255,6 +281,7 @@ public final class ChaosCluster implements AutoCloseable {
                 LOG.warn("node={} not removed: {}", n.id(), e.toString());
             }
         }
+        nodes.forEach(n -> n.disk().ifPresent(SmallDisk::close));
         try {
             network.close();
         } catch (final RuntimeException e) {

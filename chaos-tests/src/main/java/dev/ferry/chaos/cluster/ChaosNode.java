@@ -34,12 +34,20 @@ public final class ChaosNode {
     private final String ip;
     private final String networkId;
     private final GenericContainer<?> container;
+    private final SmallDisk disk;
 
-    ChaosNode(final int id, final String ip, final String networkId, final GenericContainer<?> container) {
+    ChaosNode(final int id, final String ip, final String networkId, final GenericContainer<?> container,
+              final SmallDisk disk) {
         this.id = id;
         this.ip = ip;
         this.networkId = networkId;
         this.container = container;
+        this.disk = disk;
+    }
+
+    /** @return the small file system holding this node's data directory, if it was given one */
+    public java.util.Optional<SmallDisk> disk() {
+        return java.util.Optional.ofNullable(disk);
     }
 
     /** @return the node id (1-based), as in the node's {@code node.id} */

@@ -87,6 +87,22 @@ public final class NemesisContext {
         }
     }
 
+    /**
+     * @return the partitions of the topic that have no leader or a replica out of sync, one line each; one line
+     *         saying so when the cluster does not describe the topic
+     */
+    public List<String> underReplicated() {
+        final List<PartitionDescription> described = partitions();
+        if (described.isEmpty()) {
+            return List.of("topic " + topic + " not described");
+        }
+        return described.stream()
+            .filter(p -> p.leader() < 0 || !p.inSyncReplicas().containsAll(p.replicas()))
+            .map(p -> topic + "-" + p.partition() + " leader=" + p.leader() + " replicas=" + p.replicas()
+                + " inSync=" + p.inSyncReplicas())
+            .toList();
+    }
+
     /** @return partition to leader node id, for the partitions that have a leader now */
     public Map<TopicPartition, Integer> leaders() {
         final Map<TopicPartition, Integer> m = new TreeMap<>((a, b) -> Integer.compare(a.partition(), b.partition()));

@@ -10,12 +10,14 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -29,7 +31,7 @@ class ChaosClusterIT {
 
     @BeforeAll
     static void start() {
-        cluster = ChaosCluster.start(3, 256, Map.of());
+        cluster = ChaosCluster.start(3, 256, Map.of(), 2, 64L << 20);
         admin = FerryAdmin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()));
     }
 
@@ -64,6 +66,26 @@ class ChaosClusterIT {
         assertThat(node.readFile(file)).containsExactly(1, 2, 3);
         node.writeFile(file, new byte[] {1, 2});
         assertThat(node.readFile(file)).containsExactly(1, 2);
+        node.start();
+        cluster.awaitAllReady(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void fullDiskRefusesTheNodesWritesUntilFreed() throws Exception {
+        final ChaosNode node = cluster.node(2);
+        final SmallDisk disk = node.disk().orElseThrow();
+        assertThat(disk.path()).as("the node's data directory, seen from the host").isNotEmptyDirectory();
+        final long filled = disk.fill();
+        try {
+            assertThat(filled).isGreaterThan(0);
+            assertThatThrownBy(() -> Files.write(disk.path().resolve("probe"), new byte[4096]))
+                .isInstanceOf(IOException.class).hasMessageContaining("No space left");
+        } finally {
+            disk.free();
+        }
+        Files.write(disk.path().resolve("probe"), new byte[4096]);
+        Files.delete(disk.path().resolve("probe"));
+        node.kill();
         node.start();
         cluster.awaitAllReady(Duration.ofMinutes(2));
     }

@@ -1,6 +1,7 @@
 package dev.ferry.chaos.run;
 
 import dev.ferry.chaos.nemesis.DamageSegment;
+import dev.ferry.chaos.nemesis.FullDisk;
 import dev.ferry.chaos.nemesis.IsolateNode;
 import dev.ferry.chaos.nemesis.KillNode;
 import dev.ferry.chaos.nemesis.LeadershipStorm;
@@ -30,7 +31,7 @@ class ChaosIT {
 
     private static final List<Nemesis> EVERY_CLUSTER = List.of(new KillNode(false), new KillNode(true),
         new PauseNode(), new IsolateNode(), new SplitNetwork(SplitNetwork.Shape.MAJORITY_MINORITY),
-        new RestartAll(), new LeadershipStorm(), new DamageSegment(), new LoseUnsyncedTail());
+        new RestartAll(), new LeadershipStorm(), new DamageSegment(), new LoseUnsyncedTail(), new FullDisk());
 
     @Test
     void threeNodesLoseNothingAcknowledged() {

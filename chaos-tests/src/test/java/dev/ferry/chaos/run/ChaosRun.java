@@ -8,6 +8,7 @@ import dev.ferry.chaos.cluster.ChaosCluster;
 import dev.ferry.chaos.history.History;
 import dev.ferry.chaos.history.HistoryRecorder;
 import dev.ferry.chaos.nemesis.FaultSchedule;
+import dev.ferry.chaos.nemesis.FullDisk;
 import dev.ferry.chaos.nemesis.Nemesis;
 import dev.ferry.chaos.nemesis.NemesisContext;
 import dev.ferry.chaos.report.ChaosReport;
@@ -81,9 +82,11 @@ final class ChaosRun {
         CheckResult result = null;
         boolean failed = true;
         boolean finalRead = false;
+        // The full-disk fault fills node 1's disk of its own; 1 GiB holds a soak's data with room to spare.
+        final boolean fullDisk = nemeses.stream().anyMatch(n -> n instanceof FullDisk);
         try (ChaosCluster cluster = ChaosCluster.start(nodes, 384, Map.of(
                 "FERRY_OFFSETS_TOPIC_NUM_PARTITIONS", "4",
-                "FERRY_NUM_PARTITIONS", Integer.toString(PARTITIONS)));
+                "FERRY_NUM_PARTITIONS", Integer.toString(PARTITIONS)), fullDisk ? 1 : 0, 1L << 30);
              FerryAdmin admin = FerryAdmin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
             try {
                 final WorkloadSettings ws = WorkloadSettings.defaults(TOPIC).withPartitions(PARTITIONS, 3);
