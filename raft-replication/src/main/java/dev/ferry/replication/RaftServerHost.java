@@ -131,10 +131,11 @@ public final class RaftServerHost implements Closeable {
         this.logManager = new LogManager(dataDir.resolve("logs"), Time.SYSTEM, LogManager.DEFAULT_CHECK_INTERVAL_MS,
             this::retentionBound);
         loadGroups();
+        final Path raftDir = Files.createDirectories(dataDir.resolve("raft"));
+        setAsideUnstartableGroups(raftDir);
         this.server = RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(nodeId))
-            .setProperties(RaftPropertiesFactory.create(Files.createDirectories(dataDir.resolve("raft")), host, port,
-                durability, tuning))
+            .setProperties(RaftPropertiesFactory.create(raftDir, host, port, durability, tuning))
             .setParameters(new Parameters())
             .setStateMachineRegistry(this::newStateMachine)
             .build();
@@ -688,6 +689,42 @@ public final class RaftServerHost implements Closeable {
     /** @return this node's id */
     public String nodeId() {
         return nodeId;
+    }
+
+    /**
+     * A group whose term and vote were lost ({@link RaftGroupStorage}) would keep Ratis, and with it every replica
+     * of this node, from starting: its directory and its partition's log go aside, the partition is dropped from
+     * this node's groups, and the node's reconciler adds the replica back empty, to be caught up by its leader.
+     */
+    private void setAsideUnstartableGroups(final Path raftDir) throws IOException {
+        boolean changed = false;
+        try (var dirs = Files.list(raftDir)) {
+            for (final Path dir : (Iterable<Path>) dirs.filter(Files::isDirectory)::iterator) {
+                final RaftGroupId gid;
+                try {
+                    gid = RaftGroupId.valueOf(java.util.UUID.fromString(dir.getFileName().toString()));
+                } catch (final IllegalArgumentException notAGroup) {
+                    continue;
+                }
+                final String problem = RaftGroupStorage.metadataProblem(dir);
+                if (problem == null) {
+                    continue;
+                }
+                final Path aside = RaftGroupStorage.setAside(dir);
+                final PartitionId partition = partitions.remove(gid);
+                Path logAside = null;
+                if (partition != null && Files.exists(dataDir.resolve("logs").resolve(partition.name()))) {
+                    logAside = logManager.setAside(partition.name());
+                }
+                changed = true;
+                LOG.error("partition={} node={} raft group {} cannot start: {}; moved aside to {} (log to {}); the "
+                    + "replica is added back empty and rebuilt from its peers", partition, nodeId, gid, problem,
+                    aside, logAside);
+            }
+        }
+        if (changed) {
+            saveGroups();
+        }
     }
 
     private void loadGroups() throws IOException {

@@ -98,6 +98,36 @@ class ReplicaRepairTest extends RaftClusterTest {
         });
     }
 
+    @Test
+    void shouldStartANodeWhoseRaftGroupLostItsTermAndVoteAndRebuildThatReplica() throws Exception {
+        // A full disk: Ratis renamed an empty temporary file over the group's raft-meta. Ratis then refused to
+        // start the node's whole server (every replica of the node) with "Failed to load .../raft-meta".
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        cluster.createPartition(P);
+        long end = produce(20, 0);
+        cluster.awaitHighWatermark(P, end);
+        final int damaged = (cluster.awaitLeader(P) + 1) % 3;
+        cluster.stop(damaged);
+        final Path raftDir = tmp.resolve(MiniFerryRaftCluster.nodeId(damaged)).resolve("raft");
+        final Path groupDir = raftDir.resolve(P.raftGroupUuid().toString());
+        Files.write(groupDir.resolve("current").resolve("raft-meta"), new byte[0]);
+        assertThat(RaftGroupStorage.metadataProblem(groupDir)).contains("lacks its term or vote");
+
+        cluster.start(damaged);
+
+        assertThat(cluster.host(damaged).stateMachine(P)).as("the replica is dropped, not started").isNull();
+        try (Stream<Path> dirs = Files.list(raftDir)) {
+            assertThat(dirs.map(d -> d.getFileName().toString()))
+                .anyMatch(n -> n.startsWith(P.raftGroupUuid() + RaftGroupStorage.DAMAGED_SUFFIX));
+        }
+        // What the node's reconciler does for an assigned replica it lacks: add it back, empty.
+        end = produce(5, end);
+        cluster.host(damaged).addReplica(P, cluster.peers());
+        end = produce(5, end);
+        cluster.awaitHighWatermark(P, end);
+        assertIdentical(end);
+    }
+
     @FunctionalInterface
     private interface Damage {
         void apply(Path segment) throws IOException;

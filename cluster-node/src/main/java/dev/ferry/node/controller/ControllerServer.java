@@ -3,6 +3,7 @@ package dev.ferry.node.controller;
 import dev.ferry.client.protocol.proto.ErrorCode;
 import dev.ferry.node.controller.proto.ControllerReply;
 import dev.ferry.node.controller.proto.MetadataBatch;
+import dev.ferry.replication.RaftGroupStorage;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -17,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -54,8 +56,16 @@ public final class ControllerServer implements Closeable {
         this.stateMachine = new MetadataStateMachine(config.nodeId());
         this.controller = new ActiveController(config, stateMachine, this::write);
         stateMachine.setController(controller);
-        final boolean exists = Files.isDirectory(config.controllerDir()
-            .resolve(MetadataQuorum.GROUP_ID.getUuid().toString()));
+        final Path groupDir = config.controllerDir().resolve(MetadataQuorum.GROUP_ID.getUuid().toString());
+        final String problem = Files.isDirectory(groupDir) ? RaftGroupStorage.metadataProblem(groupDir) : null;
+        if (problem != null) {
+            // The voter's term and vote are lost (a full disk, see RaftGroupStorage): it starts again empty, as a
+            // new member of the same group, and the other voters' majority catches it up with a snapshot.
+            final Path aside = RaftGroupStorage.setAside(groupDir);
+            LOG.error("node={} metadata group cannot start: {}; moved aside to {}; the controller starts empty and "
+                + "catches up from the other voters", config.nodeId(), problem, aside);
+        }
+        final boolean exists = Files.isDirectory(groupDir);
         Files.createDirectories(config.controllerDir());
         RaftServer s = null;
         try {
