@@ -679,7 +679,9 @@ public final class RaftServerHost implements Closeable {
         // Ratis lists followers in the same order in both (the leader's log appenders).
         for (int i = 0; i < followers.size() && i < match.length; i++) {
             final ServerRpcProto f = followers.get(i);
-            if (f.getLastRpcElapsedTimeMs() <= maxLagMs && match[i] >= commit - maxLagEntries) {
+            // A follower that never matched an entry (-1) is not in sync, however young the log: one whose Raft
+            // log lost its first entries looked in sync to the chaos suite while it never caught up.
+            if (f.getLastRpcElapsedTimeMs() <= maxLagMs && match[i] >= 0 && match[i] >= commit - maxLagEntries) {
                 isr.add(f.getId().getId().toStringUtf8());
             }
         }

@@ -288,4 +288,17 @@ class PartitionReplicationTest extends RaftClusterTest {
         cluster.awaitHighWatermark(P, 201);
         assertReplicasIdentical(201);
     }
+
+    @Test
+    void shouldNotCountAFollowerThatNeverMatchedAnEntryAsInSync() throws Exception {
+        cluster = new MiniFerryRaftCluster(tmp, 3, Durability.REPLICATED, MiniFerryRaftCluster.smallSegments());
+        // Replica n2 is in the group's configuration but never started: its leader never matched an entry on it.
+        cluster.host(0).addReplica(P, cluster.peers());
+        cluster.host(1).addReplica(P, cluster.peers());
+        cluster.appendToLeader(P, TestBatches.batch(3, 10, 1L));
+        final int leader = cluster.awaitLeader(P);
+
+        assertThat(cluster.host(leader).inSyncReplicas(P, 60_000, 1_000))
+            .containsExactlyInAnyOrder(MiniFerryRaftCluster.nodeId(0), MiniFerryRaftCluster.nodeId(1));
+    }
 }

@@ -107,7 +107,7 @@ public final class ChaosCluster implements AutoCloseable {
         for (int id = 1; id <= size; id++) {
             final String ip = prefix + (10 + id);
             final ChaosNode[] self = new ChaosNode[1];
-            final SmallDisk disk = id == smallDiskNode
+            final SmallDisk disk = id == smallDiskNode && canMount()
                 ? SmallDisk.mount(Path.of(System.getProperty("java.io.tmpdir"), "ferry-chaos-disk-"
                     + prefix.replace('.', '-') + id), smallDiskBytes)
                 : null;
@@ -287,6 +287,16 @@ public final class ChaosCluster implements AutoCloseable {
         } catch (final RuntimeException e) {
             LOG.warn("network {} not removed: {}", network.getId(), e.toString());
         }
+    }
+
+    /** Mounting a tmpfs needs root; without it the full-disk fault is left out (it says so when it is). */
+    private static boolean canMount() {
+        final String user = System.getProperty("user.name");
+        if ("root".equals(user)) {
+            return true;
+        }
+        LOG.warn("not root (user.name={}): no small disk can be mounted, the full-disk fault is left out", user);
+        return false;
     }
 
     /** A /24 no Docker network of this machine uses yet, in 172.28.0.0/14 (outside Docker's default pools). */

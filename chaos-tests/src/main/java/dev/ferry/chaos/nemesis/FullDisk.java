@@ -27,6 +27,12 @@ public final class FullDisk implements Nemesis {
         return FaultKind.DISK_FULL;
     }
 
+    /** @return whether a node has a small disk (mounting one needs root) */
+    @Override
+    public boolean applicable(final NemesisContext context) {
+        return context.cluster().nodes().stream().anyMatch(n -> n.disk().isPresent());
+    }
+
     @Override
     public Fault plan(final NemesisContext context, final Random random) {
         final ChaosNode victim = context.cluster().nodes().stream().filter(n -> n.disk().isPresent()).findFirst()
