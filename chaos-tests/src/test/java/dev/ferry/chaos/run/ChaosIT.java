@@ -13,6 +13,7 @@ import dev.ferry.chaos.nemesis.RestartAll;
 import dev.ferry.chaos.nemesis.SplitNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,11 +21,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The chaos runs of every CI build: a 3-node and a 5-node cluster of containers under a seeded mix of faults while
- * idempotent producers write and group members and standalone readers read; then the history is checked (see
- * {@link ChaosRun}). {@code -Dchaos.minutes} sets the fault time of both runs together (the short default, or the
- * 30-minute soak of {@code -Pchaos-long}); {@code -Dchaos.seed} replays a run's printed seed; {@code -Dchaos.nemeses}
- * keeps only the named faults.
+ * The chaos runs: a 3-node cluster of containers (every build) and a 5-node one ({@code -Pchaos},
+ * {@code -Pchaos-long}) under a seeded mix of faults while idempotent producers write and group members and
+ * standalone readers read; then the history is checked (see {@link ChaosRun}). {@code -Dchaos.minutes} sets the
+ * fault time of both runs together (the short default, or the 30-minute soak of {@code -Pchaos-long});
+ * {@code -Dchaos.seed} replays a run's printed seed; {@code -Dchaos.nemeses} keeps only the named faults.
  */
 @Timeout(value = 60, unit = TimeUnit.MINUTES)
 class ChaosIT {
@@ -38,7 +39,10 @@ class ChaosIT {
         ChaosRun.of("chaos-3-nodes", 3, share(0.6), chosen(EVERY_CLUSTER)).runAndCheck();
     }
 
+    /** With -Pchaos and -Pchaos-long: on a 2-core machine 5 node JVMs miss the p99 limit (README, issue 7). */
     @Test
+    @EnabledIfSystemProperty(named = "chaos.fiveNodes", matches = "true",
+        disabledReason = "the 5-node run needs -Pchaos or -Pchaos-long")
     void fiveNodesLoseNothingAcknowledged() {
         final List<Nemesis> nemeses = new ArrayList<>(EVERY_CLUSTER);
         nemeses.add(new SplitNetwork(SplitNetwork.Shape.BRIDGE));
