@@ -63,7 +63,10 @@ public final class ControllerClient implements Closeable {
     private static final long RETRY_BACKOFF_MS = 100;
 
     private final RaftClient client;
+    /** Heartbeats only: short attempts, so that a dead controller costs less than a node's session. */
+    private final RaftClient heartbeats;
     private final int requestTimeoutMs;
+    private final int heartbeatTimeoutMs;
     private final ScheduledExecutorService retries;
 
     /**
@@ -71,21 +74,41 @@ public final class ControllerClient implements Closeable {
      * @param requestTimeoutMs how long one request may take, retries through elections included
      */
     public ControllerClient(final Map<Integer, String> voters, final int requestTimeoutMs) {
+        this(voters, requestTimeoutMs, Math.min(requestTimeoutMs, 2_000));
+    }
+
+    /**
+     * @param voters the controller quorum, node id to host:port ({@link MetadataQuorum#parseVoters})
+     * @param requestTimeoutMs how long one request may take, retries through elections included
+     * @param heartbeatTimeoutMs how long one heartbeat may take; well below the node's session timeout
+     */
+    public ControllerClient(final Map<Integer, String> voters, final int requestTimeoutMs,
+                            final int heartbeatTimeoutMs) {
         this.requestTimeoutMs = requestTimeoutMs;
-        this.client = RaftClient.newBuilder()
-            .setClientId(ClientId.randomId())
-            .setRaftGroup(MetadataQuorum.group(voters))
-            .setProperties(MetadataQuorum.clientProperties(Math.min(requestTimeoutMs, 5_000)))
-            .setParameters(new Parameters())
-            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
-                Math.max(1, (int) (requestTimeoutMs / RETRY_BACKOFF_MS)),
-                TimeDuration.valueOf(RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS)))
-            .build();
+        this.heartbeatTimeoutMs = heartbeatTimeoutMs;
+        this.client = raftClient(voters, Math.min(requestTimeoutMs, 5_000), requestTimeoutMs);
+        // A heartbeat held by a controller whose machine died (its connection silent, not refused) waited out the
+        // 5 s attempt and more, and the new controller fenced every node (session 6 s) while clients stalled
+        // (found by the 5-node chaos run). Attempts of a third of the heartbeat's time move on to the next voter.
+        this.heartbeats = raftClient(voters, Math.max(100, heartbeatTimeoutMs / 3), heartbeatTimeoutMs);
         this.retries = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "ferry-controller-client");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    private static RaftClient raftClient(final Map<Integer, String> voters, final int attemptTimeoutMs,
+                                         final int totalMs) {
+        return RaftClient.newBuilder()
+            .setClientId(ClientId.randomId())
+            .setRaftGroup(MetadataQuorum.group(voters))
+            .setProperties(MetadataQuorum.clientProperties(attemptTimeoutMs))
+            .setParameters(new Parameters())
+            .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                Math.max(1, (int) (totalMs / RETRY_BACKOFF_MS)),
+                TimeDuration.valueOf(RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS)))
+            .build();
     }
 
     /**
@@ -118,7 +141,8 @@ public final class ControllerClient implements Closeable {
             .setIncarnationId(incarnationId).setKnownEpoch(knownEpoch).setKnownLeadersId(knownLeaders.id())
             .setKnownLeadersVersion(knownLeaders.version());
         ledPartitions.forEach((p, term) -> hb.addLed(LedPartition.newBuilder().setPartition(p).setTerm(term)));
-        return send(ControllerRequest.newBuilder().setHeartbeat(hb).build(), false).thenApply(reply -> {
+        return send(heartbeats, heartbeatTimeoutMs, ControllerRequest.newBuilder().setHeartbeat(hb).build(), false)
+            .thenApply(reply -> {
             final HeartbeatReply r = reply.getHeartbeat();
             LeaderTable leaders = null;
             if (r.hasLeaders()) {
@@ -278,22 +302,27 @@ public final class ControllerClient implements Closeable {
     }
 
     private CompletableFuture<ControllerReply> send(final ControllerRequest request, final boolean retry) {
+        return send(client, requestTimeoutMs, request, retry);
+    }
+
+    private CompletableFuture<ControllerReply> send(final RaftClient via, final int timeoutMs,
+                                                    final ControllerRequest request, final boolean retry) {
         final CompletableFuture<ControllerReply> result = new CompletableFuture<>();
-        attempt(request, retry ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs) : 0, result);
-        return result.orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
+        attempt(via, request, retry ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs) : 0, result);
+        return result.orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
             final Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
                 ? e.getCause() : e;
             return CompletableFuture.failedFuture(cause instanceof java.util.concurrent.TimeoutException
                 ? new ControllerException(ErrorCode.REQUEST_TIMED_OUT, "no controller answer within "
-                    + requestTimeoutMs + " ms to " + request.getCommandCase(), cause) : ControllerException.of(e));
+                    + timeoutMs + " ms to " + request.getCommandCase(), cause) : ControllerException.of(e));
         });
     }
 
-    private void attempt(final ControllerRequest request, final long deadlineNs,
+    private void attempt(final RaftClient via, final ControllerRequest request, final long deadlineNs,
                          final CompletableFuture<ControllerReply> result) {
         final CompletableFuture<org.apache.ratis.protocol.RaftClientReply> sent;
         try {
-            sent = client.async().sendReadOnlyUnordered(Message.valueOf(ByteString.copyFrom(request.toByteArray())));
+            sent = via.async().sendReadOnlyUnordered(Message.valueOf(ByteString.copyFrom(request.toByteArray())));
         } catch (final RuntimeException e) {
             result.completeExceptionally(e);
             return;
@@ -312,7 +341,7 @@ public final class ControllerClient implements Closeable {
                 }
                 r = ControllerReply.parseFrom(reply.getMessage().getContent().toByteArray());
             } catch (final com.google.protobuf.InvalidProtocolBufferException | ControllerException ex) {
-                retryOrFail(request, deadlineNs, result, ControllerException.of(ex));
+                retryOrFail(via, request, deadlineNs, result, ControllerException.of(ex));
                 return;
             }
             if (r.getError() == 0) {
@@ -320,18 +349,19 @@ public final class ControllerClient implements Closeable {
                 return;
             }
             final ErrorCode code = ErrorCode.forNumber(r.getError());
-            retryOrFail(request, deadlineNs, result, new ControllerException(code == null
+            retryOrFail(via, request, deadlineNs, result, new ControllerException(code == null
                 ? ErrorCode.UNKNOWN_SERVER_ERROR : code, r.getMessage()));
         });
     }
 
-    private void retryOrFail(final ControllerRequest request, final long deadlineNs,
+    private void retryOrFail(final RaftClient via, final ControllerRequest request, final long deadlineNs,
                              final CompletableFuture<ControllerReply> result, final ControllerException e) {
         final boolean transientError = e.error() == ErrorCode.NOT_CONTROLLER
             || e.error() == ErrorCode.CONTROLLER_NOT_AVAILABLE;
         if (transientError && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_BACKOFF_MS) < deadlineNs
             && !result.isDone()) {
-            retries.schedule(() -> attempt(request, deadlineNs, result), RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS);
+            retries.schedule(() -> attempt(via, request, deadlineNs, result), RETRY_BACKOFF_MS,
+                TimeUnit.MILLISECONDS);
         } else {
             result.completeExceptionally(e);
         }
@@ -340,6 +370,10 @@ public final class ControllerClient implements Closeable {
     @Override
     public void close() throws IOException {
         retries.shutdownNow();
-        client.close();
+        try {
+            heartbeats.close();
+        } finally {
+            client.close();
+        }
     }
 }

@@ -132,7 +132,8 @@ public final class FerryNode implements Closeable {
             config.voters().forEach(v -> voters.put(v.id(), v.address()));
             this.controllerServer = config.isVoter() ? track(new ControllerServer(controllerConfig(config, voters)))
                 : null;
-            this.controller = track(new ControllerClient(voters, CONTROLLER_TIMEOUT_MS));
+            this.controller = track(new ControllerClient(voters, CONTROLLER_TIMEOUT_MS,
+                config.nodeSessionTimeoutMs() / 3));
             this.metadata = new MetadataView();
             this.clusterView = new MetadataClusterView(metadata);
             this.catchUp = track(new NetworkCatchUpSource(id, config.socketMaxFrameBytes()));

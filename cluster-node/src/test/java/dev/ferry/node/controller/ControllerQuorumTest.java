@@ -182,6 +182,40 @@ class ControllerQuorumTest {
     }
 
     @Test
+    void shouldReachTheNewControllerWithinAHeartbeatWhenTheActiveOneDiesSilently() throws Exception {
+        startCluster(3);
+        startNodes(1);
+        final Map<Integer, SilenceableProxy> proxies = new HashMap<>();
+        final Map<Integer, String> viaProxies = new HashMap<>();
+        for (final Map.Entry<Integer, String> v : cluster.voters().entrySet()) {
+            proxies.put(v.getKey(), new SilenceableProxy(v.getValue()));
+            viaProxies.put(v.getKey(), proxies.get(v.getKey()).address());
+        }
+        try (ControllerClient heartbeats = new ControllerClient(viaProxies, 20_000, 1_500)) {
+            heartbeats.heartbeat(1, "inc-1", Map.of(), 0, LeaderTable.EMPTY).get(10, TimeUnit.SECONDS);
+            final int dead = cluster.awaitActive();
+            // Its machine dies: its connections go silent (nothing closes them) and the others elect a new one.
+            proxies.get(dead).silence();
+            cluster.stop(dead);
+            cluster.awaitActive();
+            // As NodeLifecycle does: heartbeat, and again soon after a failure. A heartbeat that waited out a
+            // 5 s attempt on the dead controller let the new one fence every node (session 6 s in production).
+            await().atMost(Duration.ofMillis(4_000)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                try {
+                    heartbeats.heartbeat(1, "inc-1", Map.of(), 0, LeaderTable.EMPTY).get(10, TimeUnit.SECONDS);
+                    return true;
+                } catch (final ExecutionException e) {
+                    return false;
+                }
+            });
+        } finally {
+            for (final SilenceableProxy p : proxies.values()) {
+                p.close();
+            }
+        }
+    }
+
+    @Test
     void shouldReportLeadersFromHeartbeats() throws Exception {
         startCluster(1);
         final MetadataView view = new MetadataView();
