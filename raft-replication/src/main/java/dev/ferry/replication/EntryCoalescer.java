@@ -20,9 +20,9 @@ import java.util.function.Function;
  * every request that arrived meanwhile, which is what lets small batches from many producers run at disk speed.
  *
  * <p>Requests are joined without copying (a rope of their buffers). Offsets of each request come back from
- * the leader's {@link EntryOutcome}, batch by batch (an idempotent producer's duplicate gets the offsets stored
- * the first time; a refused batch fails its request). Requests are validated by the
- * caller before they are queued, so a bad batch fails alone instead of failing its neighbours' entry.
+ * the leader's {@link EntryOutcome}, batch by batch (duplicates and refused idempotent batches were answered by
+ * the admission gate and never queued). Requests are validated by the caller before they are queued, so a bad
+ * batch fails alone instead of failing its neighbours' entry.
  *
  * <p>Thread-safe: any thread may {@link #submit}; entries are sent in queue order under the coalescer's lock,
  * so Ratis appends them in the order the requests arrived; requests are answered outside it, on the answers
@@ -151,15 +151,6 @@ final class EntryCoalescer {
     }
 
     private static void completeFromOutcome(final Pending p, final EntryOutcome outcome, final int firstBatch) {
-        for (int b = firstBatch; b < firstBatch + p.batches; b++) {
-            final ProducerStateTracker.Verdict v = outcome.verdict(b);
-            if (v == ProducerStateTracker.Verdict.OUT_OF_ORDER || v == ProducerStateTracker.Verdict.FENCED) {
-                p.future.completeExceptionally(new ProducerSequenceException("idempotent producer batch refused: "
-                    + v + " batch=" + (b - firstBatch) + " raftIndex=" + outcome.raftIndex(),
-                    v == ProducerStateTracker.Verdict.FENCED));
-                return;
-            }
-        }
         p.future.complete(new AppendResult(outcome.firstOffset(firstBatch),
             outcome.lastOffset(firstBatch + p.batches - 1), outcome.raftIndex()));
     }

@@ -456,7 +456,7 @@ public final class PartitionStateMachine extends BaseStateMachine {
                 producers.onAppended(batch);
             }
             if (outcome != null && i < outcome.batchCount()) {
-                outcome.set(i, ProducerStateTracker.Verdict.APPEND, first, next - 1);
+                outcome.set(i, first, next - 1);
             }
             pos += batch.sizeInBytes();
         }
